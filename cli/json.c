@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* JSON views of tagged devices. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "tagdax.h"
+
+static void add_u64(struct json_object *obj, const char *key, uint64_t v)
+{
+	json_object_object_add(obj, key, json_object_new_uint64(v));
+}
+
+static struct json_object *flags_to_json(unsigned int flags)
+{
+	struct json_object *arr = json_object_new_array();
+
+	if (flags & TAGDAX_DEV_SHARABLE)
+		json_object_array_add(arr, json_object_new_string("sharable"));
+	if (flags & TAGDAX_DEV_READONLY)
+		json_object_array_add(arr, json_object_new_string("readonly"));
+	if (flags & TAGDAX_DEV_UNCLAIMED)
+		json_object_array_add(arr, json_object_new_string("unclaimed"));
+	return arr;
+}
+
+struct json_object *dev_to_json(struct tagdax_dev *dev)
+{
+	struct json_object *obj = json_object_new_object();
+	struct json_object *extents = json_object_new_array();
+	char tag[TAGDAX_TAG_STRLEN];
+	const char *s;
+
+	tagdax_tag_unparse(tagdax_dev_get_tag(dev), tag);
+	json_object_object_add(obj, "tag", json_object_new_string(tag));
+	s = tagdax_dev_get_path(dev);
+	json_object_object_add(obj, "path", s ? json_object_new_string(s) : NULL);
+	add_u64(obj, "offset", tagdax_dev_get_offset(dev));
+	add_u64(obj, "size", tagdax_dev_get_size(dev));
+	add_u64(obj, "align", tagdax_dev_get_align(dev));
+	json_object_object_add(obj, "provider", json_object_new_string(tagdax_dev_get_provider(dev)));
+	json_object_object_add(obj, "devname", json_object_new_string(tagdax_dev_get_devname(dev)));
+	json_object_object_add(obj, "flags", flags_to_json(tagdax_dev_get_flags(dev)));
+	if ((s = tagdax_dev_get_region(dev)))
+		json_object_object_add(obj, "region", json_object_new_string(s));
+	if ((s = tagdax_dev_get_mode(dev)))
+		json_object_object_add(obj, "mode", json_object_new_string(s));
+	if (tagdax_dev_get_target_node(dev) >= 0)
+		json_object_object_add(obj, "target_node",
+				       json_object_new_int(tagdax_dev_get_target_node(dev)));
+	if (tagdax_dev_get_resource(dev) != UINT64_MAX) {
+		char hex[32];
+
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, tagdax_dev_get_resource(dev));
+		json_object_object_add(obj, "resource", json_object_new_string(hex));
+	}
+	for (unsigned int i = 0; i < tagdax_dev_get_extent_count(dev); i++) {
+		struct json_object *e = json_object_new_object();
+		uint64_t start, len;
+
+		tagdax_dev_get_extent(dev, i, &start, &len);
+		add_u64(e, "start", start);
+		add_u64(e, "length", len);
+		json_object_array_add(extents, e);
+	}
+	json_object_object_add(obj, "extents", extents);
+	return obj;
+}
+
+void print_json(struct json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+}

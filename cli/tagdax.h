@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The tagdax command: shared pieces of its sub-commands. */
+#ifndef TAGDAX_CLI_H
+#define TAGDAX_CLI_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <tagdax/tagdax.h>
+
+/* Exit codes, documented in the README. */
+enum {
+	EXIT_OK = 0,
+	EXIT_NOTFOUND = 1,  /* tag not found, or wait timed out */
+	EXIT_USAGE = 2,     /* invalid usage or input */
+	EXIT_AMBIGUOUS = 3, /* two different devices carry the tag */
+	EXIT_UNCLAIMED = 4, /* the tag is on extents no device claimed */
+	EXIT_SYSTEM = 5,    /* a system error */
+};
+
+struct cli {
+	struct tagdax_ctx *ctx;
+	const char *prog;
+	bool json;
+};
+
+/* Parses a tag argument; prints the error and returns false if malformed. */
+bool cli_tag(const char *text, struct tagdax_tag *tag);
+/* Reports a resolve/wait result and maps it to an exit code. */
+int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
+		       struct tagdax_dev *dev);
+struct json_object *dev_to_json(struct tagdax_dev *dev);
+void print_json(struct json_object *obj);
+int usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses a timeout in seconds ("30", "2.5"); -1 for "forever" on "-1". */
+bool parse_timeout(const char *text, int *ms);
+
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_resolve(struct cli *cli, int argc, char **argv);
+int cmd_wait(struct cli *cli, int argc, char **argv);
+int cmd_exec(struct cli *cli, int argc, char **argv);
+int cmd_claim(struct cli *cli, int argc, char **argv);
+int cmd_udev_id(struct cli *cli, int argc, char **argv);
+int cmd_fabric(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libtagdax: find tagged memory capacity by its tag.
+ *
+ * A tag is a 16-byte UUID naming one allocation of memory (a CXL Dynamic
+ * Capacity allocation, an NVDIMM namespace, a famfs file system, ...).
+ * Providers enumerate what this host can see; the resolver maps a tag to the
+ * one local device that carries it.
+ *
+ * Errors are negative errno values.  Objects returned by the library are
+ * owned by the context and stay valid until tagdax_rescan() or the last
+ * tagdax_unref() of the context.
+ */
+#ifndef TAGDAX_TAGDAX_H
+#define TAGDAX_TAGDAX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct tagdax_ctx;
+struct tagdax_dev;
+struct tagdax_map;
+
+/* A tag: 16 bytes, in the byte order of its canonical text form. */
+struct tagdax_tag {
+	uint8_t b[16];
+};
+
+#define TAGDAX_TAG_STRLEN 37 /* 36 characters and a NUL */
+
+/* Context */
+int tagdax_new(struct tagdax_ctx **ctx);
+struct tagdax_ctx *tagdax_ref(struct tagdax_ctx *ctx);
+struct tagdax_ctx *tagdax_unref(struct tagdax_ctx *ctx);
+
+/* Logging: syslog priorities (LOG_ERR = 3 ... LOG_DEBUG = 7).  The default
+ * is LOG_ERR, raised by TAGDAX_LOG=debug|info|notice|warning|err|<number>. */
+typedef void (*tagdax_log_fn)(struct tagdax_ctx *ctx, int priority,
+			      const char *file, int line, const char *fn,
+			      const char *format, va_list args);
+void tagdax_set_log_fn(struct tagdax_ctx *ctx, tagdax_log_fn fn);
+int tagdax_get_log_priority(struct tagdax_ctx *ctx);
+void tagdax_set_log_priority(struct tagdax_ctx *ctx, int priority);
+
+/*
+ * Roots.  Each defaults to its environment variable, then to the system path:
+ *   sysfs root   TAGDAX_SYSFS_ROOT   "/sys"
+ *   device root  TAGDAX_DEV_ROOT     "/dev"
+ *   admin table  TAGDAX_CONFIG       "/etc/tagdax/tags.conf"
+ *   runtime dir  TAGDAX_RUN_DIR      "/run/tagdax"   (the by-tag index)
+ * Setting a root drops what was enumerated under the old one.
+ */
+int tagdax_set_sysfs_root(struct tagdax_ctx *ctx, const char *dir);
+int tagdax_set_dev_root(struct tagdax_ctx *ctx, const char *dir);
+int tagdax_set_config(struct tagdax_ctx *ctx, const char *file);
+int tagdax_set_run_dir(struct tagdax_ctx *ctx, const char *dir);
+const char *tagdax_get_sysfs_root(struct tagdax_ctx *ctx);
+const char *tagdax_get_dev_root(struct tagdax_ctx *ctx);
+const char *tagdax_get_config(struct tagdax_ctx *ctx);
+const char *tagdax_get_run_dir(struct tagdax_ctx *ctx);
+
+/* Tags */
+int tagdax_tag_parse(const char *text, struct tagdax_tag *tag); /* -EINVAL */
+void tagdax_tag_unparse(const struct tagdax_tag *tag, char out[TAGDAX_TAG_STRLEN]);
+bool tagdax_tag_is_null(const struct tagdax_tag *tag);
+bool tagdax_tag_equal(const struct tagdax_tag *a, const struct tagdax_tag *b);
+
+/* Providers: "cxl", "nd", "famfs", "table", ... in scan order. */
+const char *tagdax_provider_get_name(unsigned int index); /* NULL past the end */
+
+/*
+ * Enumeration: lazy, on the first call.  Lists every tagged device of every
+ * provider, including tags seen on extents that no device has claimed yet
+ * (flag TAGDAX_DEV_UNCLAIMED, no path).
+ */
+struct tagdax_dev *tagdax_dev_get_first(struct tagdax_ctx *ctx);
+struct tagdax_dev *tagdax_dev_get_next(struct tagdax_dev *dev);
+#define tagdax_dev_foreach(ctx, dev) \
+	for (dev = tagdax_dev_get_first(ctx); dev != NULL; dev = tagdax_dev_get_next(dev))
+
+/* Forget everything enumerated or resolved; invalidates every tagdax_dev. */
+void tagdax_rescan(struct tagdax_ctx *ctx);
+
+/*
+ * Resolve a tag to the one device that carries it.
+ *   0        *dev is the device
+ *  -ENOENT   no device carries the tag
+ *  -ENOTUNIQ two or more different devices carry it; *dev is the first of
+ *            them and tagdax_dev_get_next_same_tag() walks the others
+ *  -ENODEV   the tag is on extents no device has claimed yet; *dev is the
+ *            unclaimed entry (see tagdax_claim())
+ * The fast path reads the by-tag index and re-verifies the device before it
+ * answers; on a miss it falls back to a full provider scan.
+ */
+int tagdax_resolve(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
+		   struct tagdax_dev **dev);
+struct tagdax_dev *tagdax_dev_get_next_same_tag(struct tagdax_dev *dev);
+
+/* Like tagdax_resolve(), blocking until the tag appears or timeout_ms passes
+ * (-1 waits forever).  Returns -ETIMEDOUT on timeout. */
+int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
+		int timeout_ms, struct tagdax_dev **dev);
+
+/*
+ * Identify one device node ("dax0.1", as udev names it): fills devs with up to
+ * max tagged devices it carries (a famfs device carries two tags) and records
+ * them in the by-tag index.  Returns the number found.
+ */
+int tagdax_identify(struct tagdax_ctx *ctx, const char *devname,
+		    struct tagdax_dev **devs, unsigned int max);
+
+/* Claim unclaimed tagged extents into a device (cxl provider's ABI). */
+int tagdax_claim(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
+		 struct tagdax_dev **dev);
+
+/* Device getters */
+enum tagdax_dev_flags {
+	TAGDAX_DEV_SHARABLE = 1u << 0,
+	TAGDAX_DEV_READONLY = 1u << 1,
+	TAGDAX_DEV_UNCLAIMED = 1u << 2,
+};
+
+struct tagdax_ctx *tagdax_dev_get_ctx(struct tagdax_dev *dev);
+const struct tagdax_tag *tagdax_dev_get_tag(struct tagdax_dev *dev);
+const char *tagdax_dev_get_provider(struct tagdax_dev *dev);
+const char *tagdax_dev_get_devname(struct tagdax_dev *dev); /* "dax0.1", a table line's name, ... */
+const char *tagdax_dev_get_path(struct tagdax_dev *dev);    /* NULL when unclaimed */
+uint64_t tagdax_dev_get_offset(struct tagdax_dev *dev);
+uint64_t tagdax_dev_get_size(struct tagdax_dev *dev);
+uint64_t tagdax_dev_get_align(struct tagdax_dev *dev);
+unsigned int tagdax_dev_get_flags(struct tagdax_dev *dev);
+const char *tagdax_dev_get_region(struct tagdax_dev *dev);  /* "dax_region0" or NULL */
+const char *tagdax_dev_get_mode(struct tagdax_dev *dev);    /* "devdax", "kmem", "fsdax", ... or NULL */
+int tagdax_dev_get_target_node(struct tagdax_dev *dev);     /* -1 if unknown */
+uint64_t tagdax_dev_get_resource(struct tagdax_dev *dev);   /* UINT64_MAX if unknown */
+
+/* Extents behind a device, in the provider's address space (DPA-relative
+ * offsets for CXL, file offsets for others). */
+unsigned int tagdax_dev_get_extent_count(struct tagdax_dev *dev);
+int tagdax_dev_get_extent(struct tagdax_dev *dev, unsigned int index,
+			  uint64_t *start, uint64_t *length);
+
+/*
+ * Map a tagged device: one contiguous shared mapping of its whole size, its
+ * pieces laid out in order, aligned to the device's alignment.
+ */
+enum tagdax_map_flags {
+	TAGDAX_MAP_READONLY = 1u << 0,
+};
+int tagdax_map(struct tagdax_dev *dev, unsigned int flags, struct tagdax_map **map);
+void *tagdax_map_get_addr(struct tagdax_map *map);
+size_t tagdax_map_get_size(struct tagdax_map *map);
+void tagdax_unmap(struct tagdax_map *map);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TAGDAX_TAGDAX_H */

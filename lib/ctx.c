@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The library context: roots, logging, reference counting. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "private.h"
+
+static void log_stderr(struct tagdax_ctx *ctx, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args)
+{
+	(void)ctx;
+	(void)priority;
+	(void)file;
+	(void)line;
+	fprintf(stderr, "libtagdax: %s: ", fn);
+	vfprintf(stderr, format, args);
+}
+
+void tagdax_log(struct tagdax_ctx *ctx, int priority, const char *file, int line,
+		const char *fn, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	ctx->log_fn(ctx, priority, file, line, fn, format, args);
+	va_end(args);
+}
+
+static int log_priority_parse(const char *text)
+{
+	static const char *const names[] = {
+		[LOG_ERR] = "err", [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+		[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+	};
+	char *end;
+	long prio = strtol(text, &end, 10);
+
+	if (end != text && *end == '\0' && prio >= 0 && prio <= LOG_DEBUG)
+		return (int)prio;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] && strcasecmp(text, names[i]) == 0)
+			return (int)i;
+	return LOG_ERR;
+}
+
+static int set_root(struct tagdax_ctx *ctx, char **field, const char *value)
+{
+	char *copy;
+
+	if (!value || !*value)
+		return -EINVAL;
+	copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	tagdax_rescan(ctx);
+	return 0;
+}
+
+static int root_init(char **field, const char *env, const char *dflt)
+{
+	const char *value = getenv(env);
+
+	*field = strdup(value && *value ? value : dflt);
+	return *field ? 0 : -ENOMEM;
+}
+
+TAGDAX_EXPORT int tagdax_new(struct tagdax_ctx **out)
+{
+	struct tagdax_ctx *ctx = calloc(1, sizeof(*ctx));
+	const char *env;
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->refcount = 1;
+	ctx->log_fn = log_stderr;
+	ctx->log_priority = LOG_ERR;
+	env = getenv("TAGDAX_LOG");
+	if (env)
+		ctx->log_priority = log_priority_parse(env);
+	devlist_init(&ctx->devs);
+	devlist_init(&ctx->resolved);
+	if (root_init(&ctx->sysfs_root, "TAGDAX_SYSFS_ROOT", "/sys") ||
+	    root_init(&ctx->dev_root, "TAGDAX_DEV_ROOT", "/dev") ||
+	    root_init(&ctx->config, "TAGDAX_CONFIG", "/etc/tagdax/tags.conf") ||
+	    root_init(&ctx->run_dir, "TAGDAX_RUN_DIR", "/run/tagdax")) {
+		tagdax_unref(ctx);
+		return -ENOMEM;
+	}
+	dbg(ctx, "ctx %p created, sysfs %s dev %s\n", (void *)ctx, ctx->sysfs_root, ctx->dev_root);
+	*out = ctx;
+	return 0;
+}
+
+TAGDAX_EXPORT struct tagdax_ctx *tagdax_ref(struct tagdax_ctx *ctx)
+{
+	if (ctx)
+		ctx->refcount++;
+	return ctx;
+}
+
+TAGDAX_EXPORT struct tagdax_ctx *tagdax_unref(struct tagdax_ctx *ctx)
+{
+	if (!ctx || --ctx->refcount > 0)
+		return ctx;
+	tagdax_rescan(ctx);
+	free(ctx->sysfs_root);
+	free(ctx->dev_root);
+	free(ctx->config);
+	free(ctx->run_dir);
+	free(ctx);
+	return NULL;
+}
+
+TAGDAX_EXPORT void tagdax_set_log_fn(struct tagdax_ctx *ctx, tagdax_log_fn fn)
+{
+	ctx->log_fn = fn ? fn : log_stderr;
+}
+
+TAGDAX_EXPORT int tagdax_get_log_priority(struct tagdax_ctx *ctx)
+{
+	return ctx->log_priority;
+}
+
+TAGDAX_EXPORT void tagdax_set_log_priority(struct tagdax_ctx *ctx, int priority)
+{
+	ctx->log_priority = priority;
+}
+
+TAGDAX_EXPORT int tagdax_set_sysfs_root(struct tagdax_ctx *ctx, const char *dir)
+{
+	return set_root(ctx, &ctx->sysfs_root, dir);
+}
+
+TAGDAX_EXPORT int tagdax_set_dev_root(struct tagdax_ctx *ctx, const char *dir)
+{
+	return set_root(ctx, &ctx->dev_root, dir);
+}
+
+TAGDAX_EXPORT int tagdax_set_config(struct tagdax_ctx *ctx, const char *file)
+{
+	return set_root(ctx, &ctx->config, file);
+}
+
+TAGDAX_EXPORT int tagdax_set_run_dir(struct tagdax_ctx *ctx, const char *dir)
+{
+	return set_root(ctx, &ctx->run_dir, dir);
+}
+
+TAGDAX_EXPORT const char *tagdax_get_sysfs_root(struct tagdax_ctx *ctx)
+{
+	return ctx->sysfs_root;
+}
+
+TAGDAX_EXPORT const char *tagdax_get_dev_root(struct tagdax_ctx *ctx)
+{
+	return ctx->dev_root;
+}
+
+TAGDAX_EXPORT const char *tagdax_get_config(struct tagdax_ctx *ctx)
+{
+	return ctx->config;
+}
+
+TAGDAX_EXPORT const char *tagdax_get_run_dir(struct tagdax_ctx *ctx)
+{
+	return ctx->run_dir;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The runtime by-tag index: <run_dir>/by-tag/<tag> lists, one "provider
+ * devname" line each, the devices last seen carrying the tag.  It is a cache
+ * that makes resolve O(1): every entry is re-verified against its provider
+ * before it is believed, and a miss falls back to a full scan.  Entries are
+ * written by `tagdax udev-id` (on device events) and by a resolve that had
+ * to scan.  Writes are atomic (write, then rename) so readers never see half
+ * an entry.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "private.h"
+
+static int entry_path(struct tagdax_ctx *ctx, const struct tagdax_tag *tag, char *buf, size_t len)
+{
+	char text[TAGDAX_TAG_STRLEN];
+	int n;
+
+	tagdax_tag_unparse(tag, text);
+	n = snprintf(buf, len, "%s/by-tag/%s", ctx->run_dir, text);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int parse_entries(char *text, struct index_entry *entries, unsigned int max)
+{
+	unsigned int count = 0;
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line && count < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+
+		if (!sp || sp == line || (size_t)(sp - line) >= sizeof(entries->provider) ||
+		    strlen(sp + 1) == 0 || strlen(sp + 1) >= sizeof(entries->devname) ||
+		    strchr(sp + 1, ' '))
+			continue; /* not ours: ignore rather than trust */
+		memcpy(entries[count].provider, line, (size_t)(sp - line));
+		entries[count].provider[sp - line] = '\0';
+		strcpy(entries[count].devname, sp + 1);
+		count++;
+	}
+	return (int)count;
+}
+
+int index_lookup(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
+		 struct index_entry *entries, unsigned int max)
+{
+	char path[4096], buf[INDEX_MAX_ENTRIES * 130];
+	ssize_t n;
+	int fd;
+
+	if (entry_path(ctx, tag, path, sizeof(path)))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return parse_entries(buf, entries, max);
+}
+
+static int write_entries(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
+			 const struct index_entry *entries, unsigned int count)
+{
+	char path[4096], tmp[4200], dir[4096];
+	FILE *f;
+	int fd, rc = 0;
+
+	if (entry_path(ctx, tag, path, sizeof(path)))
+		return -ENAMETOOLONG;
+	snprintf(dir, sizeof(dir), "%s", ctx->run_dir);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/by-tag", ctx->run_dir);
+	mkdir(dir, 0755);
+	if (count == 0)
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	fchmod(fd, 0644);
+	for (unsigned int i = 0; i < count; i++)
+		fprintf(f, "%s %s\n", entries[i].provider, entries[i].devname);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		rc = -errno;
+		unlink(tmp);
+	}
+	return rc;
+}
+
+static int fill_entry(struct index_entry *e, const char *provider, const char *devname)
+{
+	if (strlen(provider) >= sizeof(e->provider) || strlen(devname) >= sizeof(e->devname) ||
+	    strpbrk(devname, " \n"))
+		return -EINVAL;
+	strcpy(e->provider, provider);
+	strcpy(e->devname, devname);
+	return 0;
+}
+
+int index_store(struct tagdax_ctx *ctx, const struct tagdax_tag *tag, struct tagdax_dev *first)
+{
+	struct index_entry entries[INDEX_MAX_ENTRIES];
+	unsigned int count = 0;
+
+	for (struct tagdax_dev *d = first; d && count < INDEX_MAX_ENTRIES; d = d->next_same)
+		if (d->prov->probe && !fill_entry(&entries[count], d->prov->name, d->devname))
+			count++;
+	return write_entries(ctx, tag, entries, count);
+}
+
+int index_add(struct tagdax_ctx *ctx, const struct tagdax_tag *tag, const char *provider,
+	      const char *devname)
+{
+	struct index_entry entries[INDEX_MAX_ENTRIES];
+	int count = index_lookup(ctx, tag, entries, INDEX_MAX_ENTRIES - 1);
+
+	for (int i = 0; i < count; i++)
+		if (!strcmp(entries[i].provider, provider) && !strcmp(entries[i].devname, devname))
+			return 0;
+	if (fill_entry(&entries[count], provider, devname))
+		return -EINVAL;
+	return write_entries(ctx, tag, entries, (unsigned int)count + 1);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libtagdax internals: the context, the device object, the provider interface. */
+#ifndef TAGDAX_PRIVATE_H
+#define TAGDAX_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#include <tagdax/tagdax.h>
+
+#define TAGDAX_EXPORT __attribute__((visibility("default")))
+
+struct tagdax_provider;
+
+/* One piece of a device's memory: bytes [offset, offset+length) of path. */
+struct tagdax_seg {
+	char *path;
+	uint64_t offset;
+	uint64_t length;
+};
+
+struct tagdax_extent {
+	uint64_t start;
+	uint64_t length;
+};
+
+struct tagdax_dev {
+	struct tagdax_ctx *ctx;
+	struct tagdax_dev *next;      /* enumeration list, or resolved list */
+	struct tagdax_dev *next_same; /* other devices with this tag (ambiguity) */
+	const struct tagdax_provider *prov;
+	struct tagdax_tag tag;
+	char *devname;
+	char *path;
+	uint64_t offset;
+	uint64_t size;
+	uint64_t align;
+	unsigned int flags;
+	char *region;
+	char *mode;
+	int target_node;
+	uint64_t resource;
+	struct tagdax_seg *segs; /* what map() lays out, in order */
+	unsigned int nsegs;
+	struct tagdax_extent *extents;
+	unsigned int nextents;
+	bool details_loaded;
+	void *priv; /* provider's own, freed with free() */
+};
+
+/* A growing list of devices a scan produces. */
+struct tagdax_devlist {
+	struct tagdax_dev *head;
+	struct tagdax_dev **tail;
+	unsigned int count;
+};
+
+enum provider_flags {
+	/* probe() accepts a device-node name ("dax0.1"), as a by-tag link names */
+	PROVIDER_DEVNODE = 1u << 0,
+};
+
+struct tagdax_provider {
+	const char *name;
+	unsigned int flags;
+	/* Append every tagged device this provider sees.  Per-device trouble is
+	 * logged at debug and skipped; only fatal errors are returned. */
+	int (*scan)(struct tagdax_ctx *ctx, struct tagdax_devlist *out);
+	/* Optional: build the device(s) named devname (as recorded in the by-tag
+	 * index) from the source of truth, appending to out.  -ENOENT if gone. */
+	int (*probe)(struct tagdax_ctx *ctx, const char *devname, struct tagdax_devlist *out);
+	/* Optional: fill the slow attributes (size, align, extents, ...) that
+	 * probe() left out.  Called once, on the first getter that needs them. */
+	int (*load_details)(struct tagdax_dev *dev);
+	/* Optional: add inotify watches on what signals a change (for wait). */
+	void (*watch)(struct tagdax_ctx *ctx, int inotify_fd);
+	/* Optional: claim unclaimed capacity carrying tag. */
+	int (*claim)(struct tagdax_ctx *ctx, const struct tagdax_tag *tag);
+};
+
+/* The registry: providers.c.  Adding a provider = one file + one line there. */
+extern const struct tagdax_provider *const tagdax_providers[];
+const struct tagdax_provider *tagdax_provider_find(const char *name);
+
+/* Context internals used across files */
+struct tagdax_ctx {
+	int refcount;
+	tagdax_log_fn log_fn;
+	int log_priority;
+	char *sysfs_root;
+	char *dev_root;
+	char *config;
+	char *run_dir;
+	bool enumerated;
+	struct tagdax_devlist devs;     /* full enumeration */
+	struct tagdax_devlist resolved; /* fast-path results */
+};
+
+void tagdax_log(struct tagdax_ctx *ctx, int priority, const char *file, int line,
+		const char *fn, const char *format, ...)
+	__attribute__((format(printf, 6, 7)));
+
+#define tagdax_log_cond(ctx, prio, ...)                                              \
+	do {                                                                         \
+		if ((ctx) && tagdax_get_log_priority(ctx) >= (prio))                 \
+			tagdax_log(ctx, prio, __FILE__, __LINE__, __func__, __VA_ARGS__); \
+	} while (0)
+
+#define dbg(ctx, ...) tagdax_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+#define info(ctx, ...) tagdax_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define notice(ctx, ...) tagdax_log_cond(ctx, LOG_NOTICE, __VA_ARGS__)
+#define warn(ctx, ...) tagdax_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
+#define err(ctx, ...) tagdax_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+
+/* dev.c */
+struct tagdax_dev *dev_new(struct tagdax_ctx *ctx, const struct tagdax_provider *prov,
+			   const struct tagdax_tag *tag, const char *devname, const char *path);
+void dev_free(struct tagdax_dev *dev);
+int dev_add_seg(struct tagdax_dev *dev, const char *path, uint64_t offset, uint64_t length);
+int dev_add_extent(struct tagdax_dev *dev, uint64_t start, uint64_t length);
+int dev_set_str(char **field, const char *value);
+void devlist_init(struct tagdax_devlist *list);
+void devlist_append(struct tagdax_devlist *list, struct tagdax_dev *dev);
+void devlist_free(struct tagdax_devlist *list);
+/* Frees what was appended after a point saved as (*list->tail, count). */
+void devlist_truncate(struct tagdax_devlist *list, struct tagdax_dev **mark, unsigned int count);
+
+/* sysfs.c: small, careful readers of attribute files.  Paths are relative to
+ * the context's sysfs root ("bus/dax/devices/dax0.0/uuid"). */
+int sysfs_read(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int sysfs_read_u64(struct tagdax_ctx *ctx, uint64_t *val, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int sysfs_read_tag(struct tagdax_ctx *ctx, struct tagdax_tag *tag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int sysfs_write(struct tagdax_ctx *ctx, const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int parse_u64(const char *text, uint64_t *val); /* decimal or 0x hex, whole string */
+int parse_size(const char *text, uint64_t *val); /* parse_u64 plus K/M/G/T suffixes */
+/* Adds an inotify watch on root/rel (for directories that may not exist yet,
+ * on the nearest existing parent).  Errors are ignored: wait re-scans anyway. */
+void watch_dir(struct tagdax_ctx *ctx, int inotify_fd, const char *root, const char *rel);
+/* Joins root and a relative path into a malloc'ed string. */
+char *path_join(const char *root, const char *rel);
+
+/* index.c: the runtime by-tag index, <run_dir>/by-tag/<tag>, one
+ * "provider devname" line per device known to carry the tag. */
+struct index_entry {
+	char provider[16];
+	char devname[112];
+};
+#define INDEX_MAX_ENTRIES 8
+/* Returns the number of entries read (0 when there is no entry). */
+int index_lookup(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
+		 struct index_entry *entries, unsigned int max);
+/* Replaces the tag's entry with the devices of list (a next_same chain). */
+int index_store(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
+		struct tagdax_dev *first);
+/* Adds one device to the tag's entry, keeping the others. */
+int index_add(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
+	      const char *provider, const char *devname);
+
+/* resolve.c */
+int ctx_enumerate(struct tagdax_ctx *ctx);
+int dev_load_details(struct tagdax_dev *dev);
+
+#endif /* TAGDAX_PRIVATE_H */

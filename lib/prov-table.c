@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The admin table: memory the kernel cannot label, named by hand.
+ * One entry per line, '#' starts a comment:
+ *
+ *   TAG  PATH  [OFFSET [SIZE [FLAGS]]]
+ *
+ * OFFSET and SIZE take K/M/G/T suffixes; SIZE "-" (or absent) means "to the
+ * end of the file or device"; FLAGS is a comma list of sharable, readonly.
+ * A relative PATH is relative to the table's directory.  A bad line is
+ * reported with its line number and skipped; the other lines still count.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "private.h"
+
+const struct tagdax_provider tagdax_provider_table;
+
+struct entry {
+	struct tagdax_tag tag;
+	char path[PATH_MAX];
+	uint64_t offset;
+	uint64_t size; /* 0: to the end */
+	unsigned int flags;
+};
+
+static int parse_flags(const char *text, unsigned int *flags)
+{
+	char buf[128];
+	char *save = NULL;
+
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	for (char *f = strtok_r(buf, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(f, "sharable"))
+			*flags |= TAGDAX_DEV_SHARABLE;
+		else if (!strcmp(f, "readonly"))
+			*flags |= TAGDAX_DEV_READONLY;
+		else
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Returns 1 for an entry, 0 for a blank or comment line, -EINVAL otherwise;
+ * *why names the bad field. */
+static int parse_line(char *line, const char *dir, struct entry *e, const char **why)
+{
+	char *field[6], *save = NULL;
+	int n = 0;
+
+	line[strcspn(line, "#\n")] = '\0';
+	for (char *f = strtok_r(line, " \t", &save); f; f = strtok_r(NULL, " \t", &save))
+		if (n < 6)
+			field[n++] = f;
+		else
+			n++;
+	if (n == 0)
+		return 0;
+	*why = "expected TAG PATH [OFFSET [SIZE [FLAGS]]]";
+	if (n < 2 || n > 5)
+		return -EINVAL;
+	*why = "malformed tag";
+	if (tagdax_tag_parse(field[0], &e->tag) || tagdax_tag_is_null(&e->tag))
+		return -EINVAL;
+	*why = "path too long";
+	if (snprintf(e->path, sizeof(e->path), "%s%s%s", field[1][0] == '/' ? "" : dir,
+		     field[1][0] == '/' ? "" : "/", field[1]) >= (int)sizeof(e->path))
+		return -EINVAL;
+	e->offset = e->size = 0;
+	e->flags = 0;
+	*why = "bad offset";
+	if (n > 2 && parse_size(field[2], &e->offset))
+		return -EINVAL;
+	*why = "bad size";
+	if (n > 3 && strcmp(field[3], "-") && (parse_size(field[3], &e->size) || !e->size))
+		return -EINVAL;
+	*why = "unknown flag (sharable, readonly)";
+	if (n > 4 && parse_flags(field[4], &e->flags))
+		return -EINVAL;
+	return 1;
+}
+
+static int char_dev_size(struct tagdax_ctx *ctx, dev_t rdev, uint64_t *size)
+{
+	return sysfs_read_u64(ctx, size, "dev/char/%u:%u/size", major(rdev), minor(rdev));
+}
+
+/* The size of what path names, for entries that run "to the end". */
+static int backing_size(struct tagdax_ctx *ctx, const char *path, uint64_t *size)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	if (stat(path, &st))
+		return -errno;
+	if (S_ISREG(st.st_mode)) {
+		*size = (uint64_t)st.st_size;
+	} else if (S_ISCHR(st.st_mode)) {
+		rc = char_dev_size(ctx, st.st_rdev, size);
+	} else if (S_ISBLK(st.st_mode)) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (ioctl(fd, BLKGETSIZE64, size))
+			rc = -errno;
+		close(fd);
+	} else {
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+static int add_entry(struct tagdax_ctx *ctx, const struct entry *e, struct tagdax_devlist *out)
+{
+	struct tagdax_dev *dev;
+	uint64_t size = e->size;
+	int rc;
+
+	if (!size) {
+		rc = backing_size(ctx, e->path, &size);
+		if (rc < 0 || size <= e->offset) {
+			dbg(ctx, "%s: %s: no usable size\n", ctx->config, e->path);
+			return 0;
+		}
+		size -= e->offset;
+	} else if (access(e->path, F_OK)) {
+		dbg(ctx, "%s: %s: %s\n", ctx->config, e->path, strerror(errno));
+		return 0;
+	}
+	dev = dev_new(ctx, &tagdax_provider_table, &e->tag, e->path, e->path);
+	if (!dev)
+		return -ENOMEM;
+	dev->offset = e->offset;
+	dev->size = size;
+	dev->flags = e->flags;
+	if (dev_add_seg(dev, e->path, e->offset, size) || dev_add_extent(dev, e->offset, size)) {
+		dev_free(dev);
+		return -ENOMEM;
+	}
+	devlist_append(out, dev);
+	return 0;
+}
+
+/* Reads the table; only_path limits it to entries for one path (probe). */
+static int read_table(struct tagdax_ctx *ctx, const char *only_path, struct tagdax_devlist *out)
+{
+	char dir[PATH_MAX], line[8192];
+	const char *slash = strrchr(ctx->config, '/');
+	unsigned int lineno = 0;
+	FILE *f = fopen(ctx->config, "re");
+	int rc = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - ctx->config) : 1,
+		 slash ? ctx->config : ".");
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		const char *why = NULL;
+		struct entry e;
+		int n;
+
+		lineno++;
+		n = parse_line(line, dir, &e, &why);
+		if (n < 0)
+			err(ctx, "%s:%u: %s; line ignored\n", ctx->config, lineno, why);
+		else if (n > 0 && (!only_path || !strcmp(only_path, e.path)))
+			rc = add_entry(ctx, &e, out);
+	}
+	fclose(f);
+	return rc;
+}
+
+static int scan(struct tagdax_ctx *ctx, struct tagdax_devlist *out)
+{
+	return read_table(ctx, NULL, out);
+}
+
+static int probe(struct tagdax_ctx *ctx, const char *devname, struct tagdax_devlist *out)
+{
+	unsigned int before = out->count;
+	int rc = read_table(ctx, devname, out);
+
+	if (rc < 0)
+		return rc;
+	return out->count > before ? 0 : -ENOENT;
+}
+
+static void watch(struct tagdax_ctx *ctx, int fd)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(ctx->config, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - ctx->config) : 1,
+		 slash ? ctx->config : ".");
+	watch_dir(ctx, fd, dir, "");
+}
+
+const struct tagdax_provider tagdax_provider_table = {
+	.name = "table",
+	.scan = scan,
+	.probe = probe,
+	.watch = watch,
+};

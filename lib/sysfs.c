@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Reading and writing attribute files under the (overridable) sysfs root. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+char *path_join(const char *root, const char *rel)
+{
+	char *out;
+
+	while (*rel == '/')
+		rel++;
+	if (asprintf(&out, "%s/%s", root, rel) < 0)
+		return NULL;
+	return out;
+}
+
+static int vpath(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap)
+{
+	int n = snprintf(buf, len, "%s/", ctx->sysfs_root);
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	int m = vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+
+	if (m < 0 || (size_t)m >= len - (size_t)n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Reads one attribute, strips the trailing newline.  Returns its length. */
+static int vread(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap)
+{
+	char path[4096];
+	int rc = vpath(ctx, path, sizeof(path), fmt, ap);
+	ssize_t n;
+	int fd;
+
+	if (rc)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	rc = n < 0 ? -errno : 0;
+	close(fd);
+	if (rc)
+		return rc;
+	if ((size_t)n == len - 1) {
+		dbg(ctx, "%s: longer than %zu bytes\n", path, len - 1);
+		return -EFBIG;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int sysfs_read(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vread(ctx, buf, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int parse_u64(const char *text, uint64_t *val)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!text || !*text || *text == '-' || *text == '+' || *text == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 0);
+	if (errno || end == text || *end != '\0')
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+int parse_size(const char *text, uint64_t *val)
+{
+	static const char suffixes[] = "KMGT";
+	char num[32];
+	size_t len = text ? strlen(text) : 0;
+	const char *s;
+	uint64_t v;
+	unsigned int shift = 0;
+
+	if (len == 0 || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, text, len + 1);
+	s = len > 1 ? memchr(suffixes, toupper((unsigned char)num[len - 1]), 4) : NULL;
+	if (s) {
+		shift = 10 * (unsigned int)(s - suffixes + 1);
+		num[len - 1] = '\0';
+	}
+	if (parse_u64(num, &v))
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*val = v << shift;
+	return 0;
+}
+
+int sysfs_read_u64(struct tagdax_ctx *ctx, uint64_t *val, const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vread(ctx, buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return rc;
+	return parse_u64(buf, val);
+}
+
+int sysfs_read_tag(struct tagdax_ctx *ctx, struct tagdax_tag *tag, const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vread(ctx, buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return rc;
+	return tagdax_tag_parse(buf, tag);
+}
+
+int sysfs_write(struct tagdax_ctx *ctx, const char *value, const char *fmt, ...)
+{
+	char path[4096];
+	size_t len = strlen(value);
+	va_list ap;
+	ssize_t n;
+	int fd, rc;
+
+	va_start(ap, fmt);
+	rc = vpath(ctx, path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	rc = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (rc)
+		dbg(ctx, "write %s to %s: %s\n", value, path, strerror(-rc));
+	return rc;
+}
