@@ -69,6 +69,17 @@ static int root_init(char **field, const char *env, const char *dflt)
 	return *field ? 0 : -ENOMEM;
 }
 
+/* An emulated host keeps its index beside its devices, apart from the
+ * machine's own (docs/fabric.md). */
+static int run_dir_init(struct tagdax_ctx *ctx)
+{
+	const char *fabric = getenv("TAGDAX_FABRIC"), *host = getenv("TAGDAX_HOST");
+
+	if (getenv("TAGDAX_RUN_DIR") || !fabric || !*fabric || !host || !*host)
+		return root_init(&ctx->run_dir, "TAGDAX_RUN_DIR", "/run/tagdax");
+	return asprintf(&ctx->run_dir, "%s/hosts/%s/run", fabric, host) < 0 ? -ENOMEM : 0;
+}
+
 TAGDAX_EXPORT int tagdax_new(struct tagdax_ctx **out)
 {
 	struct tagdax_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -87,7 +98,7 @@ TAGDAX_EXPORT int tagdax_new(struct tagdax_ctx **out)
 	if (root_init(&ctx->sysfs_root, "TAGDAX_SYSFS_ROOT", "/sys") ||
 	    root_init(&ctx->dev_root, "TAGDAX_DEV_ROOT", "/dev") ||
 	    root_init(&ctx->config, "TAGDAX_CONFIG", "/etc/tagdax/tags.conf") ||
-	    root_init(&ctx->run_dir, "TAGDAX_RUN_DIR", "/run/tagdax")) {
+	    run_dir_init(ctx)) {
 		tagdax_unref(ctx);
 		return -ENOMEM;
 	}

@@ -38,6 +38,7 @@ void dev_free(struct tagdax_dev *dev)
 	free(dev->path);
 	free(dev->region);
 	free(dev->mode);
+	free(dev->lock_path);
 	free(dev->priv);
 	free(dev);
 }

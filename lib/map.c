@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -19,7 +20,24 @@ struct tagdax_map {
 	size_t size;
 	void *reserved;   /* the whole reservation, alignment slack included */
 	size_t reserved_size;
+	int lock_fd;      /* holds a shared lock on the device's lock_path, or -1 */
 };
+
+/* Marks the device in use for as long as the mapping lives (see lock_path). */
+static int hold_in_use_lock(struct tagdax_dev *dev)
+{
+	int fd;
+
+	if (!dev->lock_path)
+		return -1;
+	fd = open(dev->lock_path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		dbg(dev->ctx, "%s: cannot lock %s\n", dev->devname, dev->lock_path);
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
 
 /* Reserve size bytes of address space aligned to align. */
 static void *reserve(size_t size, size_t align, void **base, size_t *base_size)
@@ -93,8 +111,11 @@ TAGDAX_EXPORT int tagdax_map(struct tagdax_dev *dev, unsigned int flags, struct 
 	if (!map)
 		return -ENOMEM;
 	map->size = (size_t)total;
+	map->lock_fd = hold_in_use_lock(dev);
 	map->addr = reserve(map->size, (size_t)align, &map->reserved, &map->reserved_size);
 	if (!map->addr) {
+		if (map->lock_fd >= 0)
+			close(map->lock_fd);
 		free(map);
 		return -ENOMEM;
 	}
@@ -128,5 +149,7 @@ TAGDAX_EXPORT void tagdax_unmap(struct tagdax_map *map)
 	if (!map)
 		return;
 	munmap(map->reserved, map->reserved_size);
+	if (map->lock_fd >= 0)
+		close(map->lock_fd);
 	free(map);
 }

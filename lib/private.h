@@ -46,6 +46,9 @@ struct tagdax_dev {
 	struct tagdax_extent *extents;
 	unsigned int nextents;
 	bool details_loaded;
+	/* Optional: a file tagdax_map() holds a shared flock(2) on while the
+	 * device is mapped, so its owner can tell whether it is in use. */
+	char *lock_path;
 	void *priv; /* provider's own, freed with free() */
 };
 
