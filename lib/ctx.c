@@ -77,7 +77,11 @@ static int run_dir_init(struct tagdax_ctx *ctx)
 
 	if (getenv("TAGDAX_RUN_DIR") || !fabric || !*fabric || !host || !*host)
 		return root_init(&ctx->run_dir, "TAGDAX_RUN_DIR", "/run/tagdax");
-	return asprintf(&ctx->run_dir, "%s/hosts/%s/run", fabric, host) < 0 ? -ENOMEM : 0;
+	if (asprintf(&ctx->run_dir, "%s/hosts/%s/run", fabric, host) < 0) {
+		ctx->run_dir = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 TAGDAX_EXPORT int tagdax_new(struct tagdax_ctx **out)

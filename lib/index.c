@@ -115,15 +115,25 @@ static int fill_entry(struct index_entry *e, const char *provider, const char *d
 	return 0;
 }
 
+static bool has_entry(const struct index_entry *entries, int count, const char *provider,
+		      const char *devname)
+{
+	for (int i = 0; i < count; i++)
+		if (!strcmp(entries[i].provider, provider) && !strcmp(entries[i].devname, devname))
+			return true;
+	return false;
+}
+
 int index_store(struct tagdax_ctx *ctx, const struct tagdax_tag *tag, struct tagdax_dev *first)
 {
 	struct index_entry entries[INDEX_MAX_ENTRIES];
-	unsigned int count = 0;
+	int count = 0;
 
 	for (struct tagdax_dev *d = first; d && count < INDEX_MAX_ENTRIES; d = d->next_same)
-		if (d->prov->probe && !fill_entry(&entries[count], d->prov->name, d->devname))
+		if (d->prov->probe && !has_entry(entries, count, d->prov->name, d->devname) &&
+		    !fill_entry(&entries[count], d->prov->name, d->devname))
 			count++;
-	return write_entries(ctx, tag, entries, count);
+	return write_entries(ctx, tag, entries, (unsigned int)count);
 }
 
 int index_add(struct tagdax_ctx *ctx, const struct tagdax_tag *tag, const char *provider,
@@ -132,9 +142,8 @@ int index_add(struct tagdax_ctx *ctx, const struct tagdax_tag *tag, const char *
 	struct index_entry entries[INDEX_MAX_ENTRIES];
 	int count = index_lookup(ctx, tag, entries, INDEX_MAX_ENTRIES - 1);
 
-	for (int i = 0; i < count; i++)
-		if (!strcmp(entries[i].provider, provider) && !strcmp(entries[i].devname, devname))
-			return 0;
+	if (has_entry(entries, count, provider, devname))
+		return 0;
 	if (fill_entry(&entries[count], provider, devname))
 		return -EINVAL;
 	return write_entries(ctx, tag, entries, (unsigned int)count + 1);

@@ -124,6 +124,7 @@ static int backing_size(struct tagdax_ctx *ctx, const char *path, uint64_t *size
 
 static int add_entry(struct tagdax_ctx *ctx, const struct entry *e, struct tagdax_devlist *out)
 {
+	char name[TAGDAX_TAG_STRLEN];
 	struct tagdax_dev *dev;
 	uint64_t size = e->size;
 	int rc;
@@ -139,7 +140,10 @@ static int add_entry(struct tagdax_ctx *ctx, const struct entry *e, struct tagda
 		dbg(ctx, "%s: %s: %s\n", ctx->config, e->path, strerror(errno));
 		return 0;
 	}
-	dev = dev_new(ctx, &tagdax_provider_table, &e->tag, e->path, e->path);
+	/* Named by the tag, so that a probe re-reads every entry carrying it
+	 * and the fast path sees duplicates as a scan would. */
+	tagdax_tag_unparse(&e->tag, name);
+	dev = dev_new(ctx, &tagdax_provider_table, &e->tag, name, e->path);
 	if (!dev)
 		return -ENOMEM;
 	dev->offset = e->offset;
@@ -153,8 +157,9 @@ static int add_entry(struct tagdax_ctx *ctx, const struct entry *e, struct tagda
 	return 0;
 }
 
-/* Reads the table; only_path limits it to entries for one path (probe). */
-static int read_table(struct tagdax_ctx *ctx, const char *only_path, struct tagdax_devlist *out)
+/* Reads the table; only limits it to the entries of one tag (probe). */
+static int read_table(struct tagdax_ctx *ctx, const struct tagdax_tag *only,
+		      struct tagdax_devlist *out)
 {
 	char dir[PATH_MAX], line[8192];
 	const char *slash = strrchr(ctx->config, '/');
@@ -175,7 +180,7 @@ static int read_table(struct tagdax_ctx *ctx, const char *only_path, struct tagd
 		n = parse_line(line, dir, &e, &why);
 		if (n < 0)
 			err(ctx, "%s:%u: %s; line ignored\n", ctx->config, lineno, why);
-		else if (n > 0 && (!only_path || !strcmp(only_path, e.path)))
+		else if (n > 0 && (!only || tagdax_tag_equal(only, &e.tag)))
 			rc = add_entry(ctx, &e, out);
 	}
 	fclose(f);
@@ -190,8 +195,12 @@ static int scan(struct tagdax_ctx *ctx, struct tagdax_devlist *out)
 static int probe(struct tagdax_ctx *ctx, const char *devname, struct tagdax_devlist *out)
 {
 	unsigned int before = out->count;
-	int rc = read_table(ctx, devname, out);
+	struct tagdax_tag tag;
+	int rc;
 
+	if (tagdax_tag_parse(devname, &tag))
+		return -ENOENT;
+	rc = read_table(ctx, &tag, out);
 	if (rc < 0)
 		return rc;
 	return out->count > before ? 0 : -ENOENT;
