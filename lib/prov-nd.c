@@ -1,15 +1,400 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* PLACEHOLDER: the nd provider is being written. */
+/*
+ * nd: NVDIMM namespaces (real ones, or a VM's virtual NVDIMMs), tagged by the
+ * namespace uuid their labels carry.  This works on today's kernels:
+ *
+ *   bus/nd/devices/namespaceX.Y/{uuid,size,mode,holder,resource,target_node}
+ *     uuid    empty when not set; absent on label-less (io) namespaces
+ *     mode    the kernel says raw, memory, dax or safe; ndctl (and we) call
+ *             them raw, fsdax, devdax and sector
+ *     holder  the pfnX.Y (fsdax), btt (sector) or daxX.Y (devdax) device that
+ *             claimed the namespace; empty for raw
+ *   <namespace or its pfn/btt holder>/block/<disk>   the pmem block device
+ *   <nd dax holder>/daxA.B                           the device-dax device
+ *
+ * A namespace with no device on top (disabled) cannot be used and is skipped.
+ * devname is the namespace; probe() also takes the name of the node on top
+ * ("pmem0", "dax1.0"), as udev and by-tag links give it.  Namespaces are few
+ * (a handful per region), so that lookup walks them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "private.h"
+
+#define ND_DEVICES "bus/nd/devices"
+#define DAX_DEVICES "bus/dax/devices"
+
+const struct tagdax_provider tagdax_provider_nd;
+
+/* namespaceX.Y or daxX.Y by number; kernel names carry no leading zeros. */
+struct name_id {
+	unsigned int region;
+	unsigned int id;
+};
+
+/* What sits on a namespace, as the name of its node under the dev root. */
+struct ns_top {
+	bool dax;                /* a device-dax char device, else a block device */
+	char base[NAME_MAX + 1]; /* where it hangs: the namespace or its holder */
+	char name[NAME_MAX + 1];
+};
+
+/* A plain decimal at s (no sign, no leading zero); returns its end or NULL. */
+static const char *parse_number(const char *s, unsigned int *v)
+{
+	unsigned long n = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (unsigned long)(*p - '0');
+		if (n > UINT_MAX)
+			return NULL;
+	}
+	*v = (unsigned int)n;
+	return p;
+}
+
+/* Exactly "<prefix>X.Y". */
+static bool parse_name(const char *name, const char *prefix, struct name_id *id)
+{
+	size_t len = strlen(prefix);
+	const char *p;
+
+	if (strncmp(name, prefix, len))
+		return false;
+	p = parse_number(name + len, &id->region);
+	if (!p || *p != '.')
+		return false;
+	p = parse_number(p + 1, &id->id);
+	return p && *p == '\0';
+}
+
+/* One path component, nothing that climbs out of a directory. */
+static bool valid_name(const char *name)
+{
+	return name[0] && name[0] != '.' && strlen(name) <= NAME_MAX && !strchr(name, '/');
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct name_id *x = a, *y = b;
+
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Opens bus/nd/devices[/a[/b]]. */
+static DIR *open_nd_dir(struct tagdax_ctx *ctx, const char *a, const char *b)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/" ND_DEVICES "%s%s%s%s", ctx->sysfs_root,
+			 a ? "/" : "", a ? a : "", b ? "/" : "", b ? b : "");
+
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return opendir(path);
+}
+
+/* The namespaces, sorted by number so listings read region by region. */
+static int list_namespaces(struct tagdax_ctx *ctx, struct name_id **out, size_t *count)
+{
+	DIR *dir = open_nd_dir(ctx, NULL, NULL);
+	struct name_id *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	*out = NULL;
+	*count = 0;
+	if (!dir)
+		return 0; /* no nd bus: nothing to list */
+	while ((de = readdir(dir))) {
+		struct name_id id;
+
+		if (!parse_name(de->d_name, "namespace", &id))
+			continue;
+		if (n == cap) {
+			struct name_id *bigger = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!bigger) {
+				closedir(dir);
+				free(v);
+				return -ENOMEM;
+			}
+			v = bigger;
+		}
+		v[n++] = id;
+	}
+	closedir(dir);
+	qsort(v, n, sizeof(*v), cmp_id);
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+/* The first entry of bus/nd/devices/<base>/<sub> that match() accepts. */
+static int first_entry(struct tagdax_ctx *ctx, const char *base, const char *sub,
+		       bool (*match)(const char *), char *out, size_t len)
+{
+	DIR *dir = open_nd_dir(ctx, base, sub);
+	struct dirent *de;
+	int rc = -ENOENT;
+
+	if (!dir)
+		return -ENOENT;
+	while (rc && (de = readdir(dir)))
+		if (match(de->d_name) && (size_t)snprintf(out, len, "%s", de->d_name) < len)
+			rc = 0;
+	closedir(dir);
+	return rc;
+}
+
+static bool is_dax_name(const char *name)
+{
+	struct name_id id;
+
+	return parse_name(name, "dax", &id);
+}
+
+/* Finds the node on top: the block device under the namespace (raw) or its
+ * pfn/btt holder, else the device-dax device under its nd dax holder. */
+static int find_top(struct tagdax_ctx *ctx, const char *ns, struct ns_top *top)
+{
+	char holder[NAME_MAX + 1];
+	int rc = sysfs_read(ctx, holder, sizeof(holder), ND_DEVICES "/%s/holder", ns);
+
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (rc > 0 && !valid_name(holder))
+		return -EINVAL;
+	snprintf(top->base, sizeof(top->base), "%s", rc > 0 ? holder : ns);
+	top->dax = false;
+	rc = first_entry(ctx, top->base, "block", valid_name, top->name, sizeof(top->name));
+	if (rc == -ENOENT) {
+		rc = first_entry(ctx, top->base, NULL, is_dax_name, top->name, sizeof(top->name));
+		top->dax = rc == 0;
+	}
+	return rc;
+}
+
+/* The namespace's tag; -ENOENT for no usable tag (logged). */
+static int read_ns_tag(struct tagdax_ctx *ctx, const char *ns, struct tagdax_tag *tag)
+{
+	char buf[64];
+	int rc = sysfs_read(ctx, buf, sizeof(buf), ND_DEVICES "/%s/uuid", ns);
+	const char *why = NULL;
+
+	if (rc < 0)
+		why = strerror(-rc);
+	else if (rc == 0)
+		why = "uuid not set";
+	else if (tagdax_tag_parse(buf, tag))
+		why = "malformed uuid";
+	else if (tagdax_tag_is_null(tag))
+		why = "null uuid";
+	if (why) {
+		dbg(ctx, "nd: %s: no tag (%s); skipped\n", ns, why);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Builds a namespace's device from its uuid and the node on top; the rest
+ * waits for load_details(). */
+static int build_ns(struct tagdax_ctx *ctx, const char *ns, struct tagdax_devlist *out)
+{
+	char path[PATH_MAX];
+	struct tagdax_dev *dev;
+	struct tagdax_tag tag;
+	struct ns_top *top;
+	int rc = read_ns_tag(ctx, ns, &tag);
+
+	if (rc)
+		return rc;
+	top = malloc(sizeof(*top));
+	if (!top)
+		return -ENOMEM;
+	rc = find_top(ctx, ns, top);
+	if (rc == 0 && snprintf(path, sizeof(path), "%s/%s", ctx->dev_root, top->name) >=
+			       (int)sizeof(path))
+		rc = -ENAMETOOLONG;
+	if (rc) {
+		dbg(ctx, "nd: %s: no device on top (disabled?): %s; skipped\n", ns, strerror(-rc));
+		free(top);
+		return -ENOENT;
+	}
+	dev = dev_new(ctx, &tagdax_provider_nd, &tag, ns, path);
+	if (!dev) {
+		free(top);
+		return -ENOMEM;
+	}
+	dev->priv = top;
+	devlist_append(out, dev);
+	return 0;
+}
 
 static int scan(struct tagdax_ctx *ctx, struct tagdax_devlist *out)
 {
-	(void)ctx;
-	(void)out;
+	struct name_id *ns;
+	size_t n;
+	char name[32];
+	int rc = list_namespaces(ctx, &ns, &n);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		snprintf(name, sizeof(name), "namespace%u.%u", ns[i].region, ns[i].id);
+		rc = build_ns(ctx, name, out);
+		if (rc == -ENOENT)
+			rc = 0;
+	}
+	free(ns);
+	return rc;
+}
+
+/* The namespace under a device node, by walking the namespaces. */
+static int probe_node(struct tagdax_ctx *ctx, const char *node, struct tagdax_devlist *out)
+{
+	struct ns_top top;
+	struct name_id *ns;
+	size_t n;
+	char name[32];
+	int rc = list_namespaces(ctx, &ns, &n);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		snprintf(name, sizeof(name), "namespace%u.%u", ns[i].region, ns[i].id);
+		if (find_top(ctx, name, &top) == 0 && !strcmp(top.name, node)) {
+			free(ns);
+			return build_ns(ctx, name, out);
+		}
+	}
+	free(ns);
+	return rc ? rc : -ENOENT;
+}
+
+static int probe(struct tagdax_ctx *ctx, const char *devname, struct tagdax_devlist *out)
+{
+	struct name_id id;
+
+	if (parse_name(devname, "namespace", &id))
+		return build_ns(ctx, devname, out);
+	if (!valid_name(devname))
+		return -ENOENT;
+	return probe_node(ctx, devname, out);
+}
+
+/* The kernel's mode names, in the words ndctl and users know. */
+static const char *mode_name(const char *kernel)
+{
+	static const char *const names[][2] = {
+		{ "memory", "fsdax" }, { "dax", "devdax" }, { "safe", "sector" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(kernel, names[i][0]))
+			return names[i][1];
+	return kernel;
+}
+
+static bool bound_to_kmem(struct tagdax_ctx *ctx, const char *dax)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/" DAX_DEVICES "/%s/driver", ctx->sysfs_root, dax);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	return !strcmp(base ? base + 1 : target, "kmem");
+}
+
+/* Device-dax: its own size and alignment, which leave out the namespace's
+ * metadata; kmem memory is online as system RAM, with no node to map. */
+static int load_dax(struct tagdax_dev *dev, const struct ns_top *top)
+{
+	uint64_t v;
+
+	if (sysfs_read_u64(dev->ctx, &v, DAX_DEVICES "/%s/size", top->name) == 0)
+		dev->size = v;
+	if (sysfs_read_u64(dev->ctx, &v, DAX_DEVICES "/%s/align", top->name) == 0)
+		dev->align = v;
+	if (bound_to_kmem(dev->ctx, top->name))
+		return dev_set_str(&dev->mode, "kmem");
 	return 0;
+}
+
+/* A block device's size is in 512-byte sectors, whatever its block size. */
+static void load_block(struct tagdax_dev *dev, const struct ns_top *top)
+{
+	uint64_t v;
+
+	if (sysfs_read_u64(dev->ctx, &v, ND_DEVICES "/%s/block/%s/size", top->base, top->name) ==
+		    0 &&
+	    v <= UINT64_MAX / 512)
+		dev->size = v * 512;
+	if (sysfs_read_u64(dev->ctx, &v, ND_DEVICES "/%s/block/%s/ro", top->base, top->name) ==
+		    0 &&
+	    v)
+		dev->flags |= TAGDAX_DEV_READONLY;
+}
+
+static int load_details(struct tagdax_dev *dev)
+{
+	struct tagdax_ctx *ctx = dev->ctx;
+	const struct ns_top *top = dev->priv;
+	const char *ns = dev->devname;
+	char buf[32], region[32];
+	struct name_id id;
+	uint64_t v;
+	int rc = 0;
+
+	if (sysfs_read(ctx, buf, sizeof(buf), ND_DEVICES "/%s/mode", ns) > 0)
+		rc = dev_set_str(&dev->mode, mode_name(buf));
+	if (rc == 0 && parse_name(ns, "namespace", &id)) {
+		snprintf(region, sizeof(region), "region%u", id.region);
+		rc = dev_set_str(&dev->region, region);
+	}
+	if (sysfs_read_u64(ctx, &v, ND_DEVICES "/%s/resource", ns) == 0)
+		dev->resource = v;
+	if (sysfs_read_u64(ctx, &v, ND_DEVICES "/%s/target_node", ns) == 0 && v <= INT_MAX)
+		dev->target_node = (int)v;
+	/* The namespace's size, unless the device on top says better. */
+	if (sysfs_read_u64(ctx, &v, ND_DEVICES "/%s/size", ns) == 0)
+		dev->size = v;
+	if (rc == 0 && top->dax)
+		rc = load_dax(dev, top);
+	else if (rc == 0)
+		load_block(dev, top);
+	if (rc || dev->size == 0)
+		return rc ? rc : -ENODATA;
+	rc = dev_add_extent(dev, 0, dev->size);
+	if (rc == 0 && !(dev->mode && !strcmp(dev->mode, "kmem")))
+		rc = dev_add_seg(dev, dev->path, 0, dev->size);
+	return rc;
+}
+
+static void watch(struct tagdax_ctx *ctx, int fd)
+{
+	watch_dir(ctx, fd, ctx->sysfs_root, ND_DEVICES);
+	watch_dir(ctx, fd, ctx->sysfs_root, DAX_DEVICES);
 }
 
 const struct tagdax_provider tagdax_provider_nd = {
 	.name = "nd",
+	.flags = PROVIDER_DEVNODE,
 	.scan = scan,
+	.probe = probe,
+	.load_details = load_details,
+	.watch = watch,
 };

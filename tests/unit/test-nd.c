@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The nd provider against fake NVDIMM sysfs trees laid out as the kernel
+ * lays them out: namespaces with their pfn/btt/dax holders, block devices
+ * under whichever device the pmem driver bound, device-dax under nd dax.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "private.h"
+#include "fakesys.h"
+
+extern const struct tagdax_provider tagdax_provider_nd;
+
+#define TAG_A "5be13bce-1d7a-4c1e-9b2f-3f6c2a1d0e55"
+#define TAG_B "0c2d4e6f-8a9b-4c1d-8e2f-1a2b3c4d5e6f"
+#define TAG_C "a1b2c3d4-e5f6-4711-8899-aabbccddeeff"
+#define TAG_D "d4c3b2a1-0000-4000-8000-000000000001"
+#define TAG_E "e0e0e0e0-0000-4000-8000-000000000002"
+#define NULL_TAG "00000000-0000-0000-0000-000000000000"
+#define MiB (1ull << 20)
+
+struct fixture {
+	struct fake f;
+	struct tagdax_ctx *ctx;
+};
+
+static char logbuf[1 << 16];
+static size_t loglen;
+
+static void capture(struct tagdax_ctx *ctx, int prio, const char *file, int line,
+		    const char *fn, const char *fmt, va_list ap)
+{
+	int n;
+
+	(void)ctx, (void)prio, (void)file, (void)line, (void)fn;
+	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
+	if (n > 0)
+		loglen = loglen + (size_t)n < sizeof(logbuf) ? loglen + (size_t)n : sizeof(logbuf) - 1;
+}
+
+static struct tagdax_ctx *new_ctx(struct fake *f)
+{
+	struct tagdax_ctx *ctx = NULL;
+
+	assert_int_equal(tagdax_new(&ctx), 0);
+	assert_int_equal(tagdax_set_sysfs_root(ctx, f->sys), 0);
+	assert_int_equal(tagdax_set_dev_root(ctx, f->dev), 0);
+	assert_int_equal(tagdax_set_run_dir(ctx, f->run), 0);
+	assert_int_equal(tagdax_set_config(ctx, f->config), 0);
+	tagdax_set_log_fn(ctx, capture);
+	tagdax_set_log_priority(ctx, LOG_DEBUG);
+	return ctx;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx || fake_init(&fx->f))
+		return -1;
+	fx->ctx = new_ctx(&fx->f);
+	loglen = 0;
+	logbuf[0] = '\0';
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	tagdax_unref(fx->ctx);
+	fake_cleanup(&fx->f);
+	free(fx);
+	return 0;
+}
+
+static struct tagdax_tag tag_of(const char *text)
+{
+	struct tagdax_tag tag;
+
+	assert_int_equal(tagdax_tag_parse(text, &tag), 0);
+	return tag;
+}
+
+static const char *root_path(struct fixture *fx, const char *rel)
+{
+	static char buf[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	return fake_path(&fx->f, rel, buf[i], sizeof(buf[i]));
+}
+
+/* An nd device (namespace, pfn, btt, dax) of region: its directory under
+ * the region, linked from the bus.  Returns the directory. */
+static const char *nd_dev(struct fixture *fx, unsigned int region, const char *name)
+{
+	static char dir[256];
+	char target[256], link[256];
+
+	snprintf(dir, sizeof(dir), "sys/devices/ndbus0/region%u/%s", region, name);
+	assert_int_equal(fake_mkdir(&fx->f, dir), 0);
+	snprintf(target, sizeof(target), "../../../devices/ndbus0/region%u/%s", region, name);
+	snprintf(link, sizeof(link), "sys/bus/nd/devices/%s", name);
+	assert_int_equal(fake_symlink(&fx->f, target, link), 0);
+	return dir;
+}
+
+static void nd_attr(struct fixture *fx, unsigned int region, const char *name, const char *file,
+		    const char *value)
+{
+	char rel[300];
+
+	snprintf(rel, sizeof(rel), "sys/devices/ndbus0/region%u/%s/%s", region, name, file);
+	assert_int_equal(fake_write(&fx->f, rel, "%s\n", value), 0);
+}
+
+/* A namespace; uuid NULL leaves the attribute out (an io namespace). */
+static void namespace(struct fixture *fx, unsigned int region, const char *name,
+		      const char *uuid, uint64_t size, const char *mode, const char *holder)
+{
+	char num[32];
+
+	nd_dev(fx, region, name);
+	if (uuid)
+		nd_attr(fx, region, name, "uuid", uuid);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
+	nd_attr(fx, region, name, "size", num);
+	nd_attr(fx, region, name, "mode", mode);
+	nd_attr(fx, region, name, "holder", holder);
+}
+
+/* A pmem disk under parent (a namespace, pfn or btt), size in sectors. */
+static void disk(struct fixture *fx, unsigned int region, const char *parent, const char *name,
+		 uint64_t bytes)
+{
+	char rel[300];
+
+	snprintf(rel, sizeof(rel), "sys/devices/ndbus0/region%u/%s/block/%s/size", region, parent,
+		 name);
+	assert_int_equal(fake_write(&fx->f, rel, "%llu\n", (unsigned long long)(bytes / 512)), 0);
+	snprintf(rel, sizeof(rel), "sys/devices/ndbus0/region%u/%s/block/%s/ro", region, parent,
+		 name);
+	assert_int_equal(fake_write(&fx->f, rel, "0\n"), 0);
+}
+
+/* The four personalities of a namespace, one per region. */
+static void four_modes(struct fixture *fx)
+{
+	namespace(fx, 0, "namespace0.0", TAG_A, 16 * MiB, "raw", "");
+	nd_attr(fx, 0, "namespace0.0", "resource", "0x240000000");
+	nd_attr(fx, 0, "namespace0.0", "target_node", "3");
+	disk(fx, 0, "namespace0.0", "pmem0", 16 * MiB);
+
+	namespace(fx, 1, "namespace1.0", TAG_B, 32 * MiB, "memory", "pfn1.0");
+	nd_dev(fx, 1, "pfn1.0");
+	nd_attr(fx, 1, "pfn1.0", "namespace", "namespace1.0");
+	disk(fx, 1, "pfn1.0", "pmem1", 30 * MiB); /* less the struct page reserve */
+
+	namespace(fx, 2, "namespace2.0", TAG_C, 64 * MiB, "dax", "dax2.1");
+	nd_dev(fx, 2, "dax2.1");
+	assert_int_equal(fake_mkdir(&fx->f, "sys/devices/ndbus0/region2/dax2.1/dax_region"), 0);
+	nd_attr(fx, 2, "dax2.1/dax2.0", "size", "62914560");
+	nd_attr(fx, 2, "dax2.1/dax2.0", "align", "2097152");
+	assert_int_equal(fake_symlink(&fx->f, "../../../devices/ndbus0/region2/dax2.1/dax2.0",
+				      "sys/bus/dax/devices/dax2.0"), 0);
+	assert_int_equal(fake_symlink(&fx->f, "../../../../../bus/dax/drivers/device_dax",
+				      "sys/devices/ndbus0/region2/dax2.1/dax2.0/driver"), 0);
+
+	namespace(fx, 3, "namespace3.0", TAG_D, 8 * MiB, "safe", "btt3.0");
+	nd_dev(fx, 3, "btt3.0");
+	disk(fx, 3, "btt3.0", "pmem3s", 7 * MiB);
+}
+
+static struct tagdax_dev *listed(struct tagdax_ctx *ctx, const char *tag)
+{
+	struct tagdax_tag t = tag_of(tag);
+	struct tagdax_dev *dev;
+
+	tagdax_dev_foreach(ctx, dev)
+		if (tagdax_tag_equal(tagdax_dev_get_tag(dev), &t) &&
+		    !strcmp(tagdax_dev_get_provider(dev), "nd"))
+			return dev;
+	return NULL;
+}
+
+static unsigned int count_nd(struct tagdax_ctx *ctx)
+{
+	struct tagdax_dev *dev;
+	unsigned int n = 0;
+
+	tagdax_rescan(ctx);
+	tagdax_dev_foreach(ctx, dev)
+		n += !strcmp(tagdax_dev_get_provider(dev), "nd");
+	return n;
+}
+
+static void assert_one_extent(struct tagdax_dev *dev, uint64_t size)
+{
+	uint64_t start, len;
+
+	assert_int_equal(tagdax_dev_get_extent_count(dev), 1);
+	assert_int_equal(tagdax_dev_get_extent(dev, 0, &start, &len), 0);
+	assert_int_equal(start, 0);
+	assert_int_equal(len, size);
+}
+
+static void four_personalities(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_dev *dev;
+
+	four_modes(fx);
+	assert_int_equal(count_nd(fx->ctx), 4);
+
+	dev = listed(fx->ctx, TAG_A);
+	assert_non_null(dev);
+	assert_string_equal(tagdax_dev_get_devname(dev), "namespace0.0");
+	assert_string_equal(tagdax_dev_get_path(dev), root_path(fx, "dev/pmem0"));
+	assert_string_equal(tagdax_dev_get_mode(dev), "raw");
+	assert_string_equal(tagdax_dev_get_region(dev), "region0");
+	assert_int_equal(tagdax_dev_get_size(dev), 16 * MiB);
+	assert_int_equal(tagdax_dev_get_resource(dev), 0x240000000ull);
+	assert_int_equal(tagdax_dev_get_target_node(dev), 3);
+	assert_int_equal(tagdax_dev_get_flags(dev), 0);
+	assert_one_extent(dev, 16 * MiB);
+
+	dev = listed(fx->ctx, TAG_B);
+	assert_non_null(dev);
+	assert_string_equal(tagdax_dev_get_path(dev), root_path(fx, "dev/pmem1"));
+	assert_string_equal(tagdax_dev_get_mode(dev), "fsdax");
+	assert_int_equal(tagdax_dev_get_size(dev), 30 * MiB); /* the disk's, not the namespace's */
+	assert_int_equal(tagdax_dev_get_target_node(dev), -1);
+	assert_int_equal(tagdax_dev_get_resource(dev), UINT64_MAX);
+	assert_one_extent(dev, 30 * MiB);
+
+	dev = listed(fx->ctx, TAG_C);
+	assert_non_null(dev);
+	assert_string_equal(tagdax_dev_get_path(dev), root_path(fx, "dev/dax2.0"));
+	assert_string_equal(tagdax_dev_get_mode(dev), "devdax");
+	assert_int_equal(tagdax_dev_get_size(dev), 60 * MiB);
+	assert_int_equal(tagdax_dev_get_align(dev), 2 * MiB);
+	assert_string_equal(tagdax_dev_get_region(dev), "region2");
+
+	dev = listed(fx->ctx, TAG_D);
+	assert_non_null(dev);
+	assert_string_equal(tagdax_dev_get_path(dev), root_path(fx, "dev/pmem3s"));
+	assert_string_equal(tagdax_dev_get_mode(dev), "sector");
+	assert_int_equal(tagdax_dev_get_size(dev), 7 * MiB);
+
+	/* listed in namespace order */
+	dev = tagdax_dev_get_first(fx->ctx);
+	assert_string_equal(tagdax_dev_get_devname(dev), "namespace0.0");
+}
+
+/* Namespaces nothing can be made of are skipped, each with a reason. */
+static void unusable_skipped(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag a = tag_of(TAG_A), e = tag_of(TAG_E);
+	struct tagdax_dev *dev;
+
+	four_modes(fx);
+	namespace(fx, 4, "namespace4.0", "", 8 * MiB, "raw", ""); /* uuid not set */
+	disk(fx, 4, "namespace4.0", "pmem4", 8 * MiB);
+	namespace(fx, 4, "namespace4.1", NULL_TAG, 8 * MiB, "raw", "");
+	disk(fx, 4, "namespace4.1", "pmem4.1", 8 * MiB);
+	namespace(fx, 5, "namespace5.0", NULL, 8 * MiB, "raw", ""); /* io: no uuid */
+	disk(fx, 5, "namespace5.0", "pmem5", 8 * MiB);
+	namespace(fx, 6, "namespace6.0", TAG_E, 8 * MiB, "raw", ""); /* disabled */
+	namespace(fx, 7, "namespace7.0", "5be13bce-zzzz", 8 * MiB, "raw", "");
+	disk(fx, 7, "namespace7.0", "pmem7", 8 * MiB);
+	namespace(fx, 8, "namespace8.0", TAG_E, 8 * MiB, "memory", "pfn8.9"); /* holder gone */
+	namespace(fx, 8, "namespace8.1", TAG_E, 8 * MiB, "memory", "../../etc"); /* not a name */
+	assert_int_equal(fake_symlink(&fx->f, "../../../devices/ndbus0/region9/namespace9.0",
+				      "sys/bus/nd/devices/namespace9.0"), 0); /* vanished */
+	nd_dev(fx, 9, "namespace01.0"); /* not a namespace name */
+	nd_attr(fx, 9, "namespace01.0", "uuid", TAG_E);
+
+	assert_int_equal(count_nd(fx->ctx), 4);
+	assert_int_equal(tagdax_resolve(fx->ctx, &e, &dev), -ENOENT);
+	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
+	assert_non_null(strstr(logbuf, "nd: namespace4.0: no tag (uuid not set)"));
+	assert_non_null(strstr(logbuf, "nd: namespace4.1: no tag (null uuid)"));
+	assert_non_null(strstr(logbuf, "nd: namespace5.0: no tag"));
+	assert_non_null(strstr(logbuf, "nd: namespace6.0: no device on top"));
+	assert_non_null(strstr(logbuf, "nd: namespace7.0: no tag (malformed uuid)"));
+	assert_non_null(strstr(logbuf, "nd: namespace8.0: no device on top"));
+	assert_non_null(strstr(logbuf, "nd: namespace8.1: no device on top"));
+	assert_non_null(strstr(logbuf, "nd: namespace9.0: no tag"));
+}
+
+static void fast_path_and_stale(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_dev *dev;
+	struct tagdax_ctx *ctx;
+	char buf[64];
+	FILE *f;
+
+	four_modes(fx);
+	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
+	f = fopen(root_path(fx, "run/by-tag/" TAG_A), "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "nd namespace0.0\n");
+
+	ctx = new_ctx(&fx->f);
+	loglen = 0;
+	logbuf[0] = '\0';
+	assert_int_equal(tagdax_resolve(ctx, &a, &dev), 0);
+	assert_string_equal(tagdax_dev_get_path(dev), root_path(fx, "dev/pmem0"));
+	assert_null(strstr(logbuf, "provider nd:")); /* no scan */
+
+	/* the tag moved to another namespace: never the stale one */
+	nd_attr(fx, 0, "namespace0.0", "uuid", TAG_E);
+	nd_attr(fx, 3, "namespace3.0", "uuid", TAG_A);
+	assert_int_equal(tagdax_resolve(ctx, &a, &dev), 0);
+	assert_string_equal(tagdax_dev_get_devname(dev), "namespace3.0");
+	/* and away altogether */
+	nd_attr(fx, 3, "namespace3.0", "uuid", "");
+	assert_int_equal(tagdax_resolve(ctx, &a, &dev), -ENOENT);
+	tagdax_unref(ctx);
+}
+
+static void ambiguous(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_dev *dev;
+
+	four_modes(fx);
+	nd_attr(fx, 1, "namespace1.0", "uuid", TAG_A);
+	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), -ENOTUNIQ);
+	assert_non_null(tagdax_dev_get_next_same_tag(dev));
+	assert_string_equal(tagdax_dev_get_path(dev), root_path(fx, "dev/pmem0"));
+	assert_string_equal(tagdax_dev_get_path(tagdax_dev_get_next_same_tag(dev)),
+			    root_path(fx, "dev/pmem1"));
+}
+
+/* udev names the node; the namespace under it is found and indexed. */
+static void identify_by_node(void **state)
+{
+	static const struct {
+		const char *node, *tag, *ns;
+	} cases[] = {
+		{ "pmem0", TAG_A, "namespace0.0" },
+		{ "pmem1", TAG_B, "namespace1.0" },
+		{ "dax2.0", TAG_C, "namespace2.0" },
+		{ "pmem3s", TAG_D, "namespace3.0" },
+		{ "namespace1.0", TAG_B, "namespace1.0" },
+	};
+	struct fixture *fx = *state;
+	struct tagdax_dev *devs[4];
+	struct tagdax_devlist out;
+
+	four_modes(fx);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tagdax_tag t = tag_of(cases[i].tag);
+
+		assert_int_equal(tagdax_identify(fx->ctx, cases[i].node, devs, 4), 1);
+		assert_string_equal(tagdax_dev_get_provider(devs[0]), "nd");
+		assert_string_equal(tagdax_dev_get_devname(devs[0]), cases[i].ns);
+		assert_true(tagdax_tag_equal(tagdax_dev_get_tag(devs[0]), &t));
+	}
+	assert_int_equal(tagdax_identify(fx->ctx, "pmem9", devs, 4), 0);
+	devlist_init(&out);
+	assert_int_equal(tagdax_provider_nd.probe(fx->ctx, "..", &out), -ENOENT);
+	assert_int_equal(tagdax_provider_nd.probe(fx->ctx, "pfn1.0", &out), -ENOENT);
+	assert_int_equal(out.count, 0);
+}
+
+static void readonly_and_kmem(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag a = tag_of(TAG_A), c = tag_of(TAG_C);
+	struct tagdax_map *map;
+	struct tagdax_dev *dev;
+
+	four_modes(fx);
+	assert_int_equal(fake_write(&fx->f, "sys/devices/ndbus0/region0/namespace0.0/block/pmem0/ro",
+				    "1\n"), 0);
+	assert_int_equal(fake_file(&fx->f, "dev/pmem0", 16 * MiB), 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
+	assert_int_equal(tagdax_dev_get_flags(dev), TAGDAX_DEV_READONLY);
+	assert_int_equal(tagdax_map(dev, 0, &map), -EROFS);
+	assert_int_equal(tagdax_map(dev, TAGDAX_MAP_READONLY, &map), 0);
+	tagdax_unmap(map);
+
+	assert_int_equal(fake_symlink(&fx->f, "../../../../../bus/dax/drivers/kmem",
+				      "sys/devices/ndbus0/region2/dax2.1/dax2.0/driver"), 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &c, &dev), 0);
+	assert_string_equal(tagdax_dev_get_mode(dev), "kmem");
+	assert_int_equal(tagdax_map(dev, 0, &map), -ENODEV);
+}
+
+static void map_block_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag b = tag_of(TAG_B);
+	struct tagdax_map *map;
+	struct tagdax_dev *dev;
+	unsigned char byte, *p;
+	int fd;
+
+	four_modes(fx);
+	assert_int_equal(fake_file(&fx->f, "dev/pmem1", 30 * MiB), 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &b, &dev), 0);
+	assert_int_equal(tagdax_map(dev, 0, &map), 0);
+	assert_int_equal(tagdax_map_get_size(map), 30 * MiB);
+	p = tagdax_map_get_addr(map);
+	p[29 * MiB] = 0x42;
+	tagdax_unmap(map);
+	fd = open(root_path(fx, "dev/pmem1"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &byte, 1, 29 * MiB), 1);
+	assert_int_equal(byte, 0x42);
+	close(fd);
+}
+
+/* ndctl's own mode names are taken as they are. */
+static void ndctl_mode_names(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_dev *dev;
+
+	four_modes(fx);
+	nd_attr(fx, 0, "namespace0.0", "mode", "fsdax");
+	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
+	assert_string_equal(tagdax_dev_get_mode(dev), "fsdax");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(four_personalities, setup, teardown),
+		cmocka_unit_test_setup_teardown(unusable_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(fast_path_and_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(ambiguous, setup, teardown),
+		cmocka_unit_test_setup_teardown(identify_by_node, setup, teardown),
+		cmocka_unit_test_setup_teardown(readonly_and_kmem, setup, teardown),
+		cmocka_unit_test_setup_teardown(map_block_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(ndctl_mode_names, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
