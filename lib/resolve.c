@@ -235,12 +235,9 @@ TAGDAX_EXPORT int tagdax_claim(struct tagdax_ctx *ctx, const struct tagdax_tag *
 		return rc == 0 ? -EEXIST : rc;
 	if (!dev->prov->claim)
 		return -EOPNOTSUPP;
-	rc = dev->prov->claim(ctx, tag);
-	if (rc < 0) {
-		err(ctx, "claim on %s failed: %s\n", dev->region ? dev->region : "?",
-		    strerror(-rc));
+	rc = dev->prov->claim(ctx, tag); /* the provider logs why it failed */
+	if (rc < 0)
 		return rc;
-	}
 	return tagdax_resolve(ctx, tag, out);
 }
 

@@ -45,7 +45,9 @@ static int vread(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt,
 
 	if (rc)
 		return rc;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted where an attribute should be must not hang
+	 * a scan; regular files and sysfs attributes ignore the flag. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, len - 1);
