@@ -25,6 +25,7 @@ static const char usage_text[] =
 	"  claim TAG                      claim unclaimed CXL extents carrying TAG into a dax device\n"
 	"  udev-id DEVPATH                udev helper: print TAGDAX_* properties of a device\n"
 	"  fabric ...                     the emulated tagged-capacity fabric (tagdax fabric --help)\n"
+	"  vm ...                         tagged capacity for QEMU guests (tagdax vm --help)\n"
 	"\n"
 	"Options (anywhere before the command's arguments):\n"
 	"  --sysfs-root DIR   sysfs root (TAGDAX_SYSFS_ROOT, default /sys)\n"
@@ -116,6 +117,7 @@ static const struct {
 	{ "list", cmd_list },     { "resolve", cmd_resolve }, { "wait", cmd_wait },
 	{ "exec", cmd_exec },     { "claim", cmd_claim },     { "udev-id", cmd_udev_id },
 	{ "fabric", cmd_fabric },
+	{ "vm", cmd_vm },
 };
 
 enum { OPT_SYSFS = 256, OPT_DEV, OPT_CONFIG, OPT_RUN, OPT_VERSION };
@@ -176,6 +178,9 @@ int main(int argc, char **argv)
 
 			if (strncmp(argv[i], "--", 2) || strncmp(argv[i] + 2, o->name, n) ||
 			    (argv[i][2 + n] != '\0' && argv[i][2 + n] != '='))
+				continue;
+			/* after the command name, --help is the command's own */
+			if ((o->val == 'h' || o->val == OPT_VERSION) && out > 1)
 				continue;
 			taken = true;
 			const char *value = argv[i][2 + n] == '=' ? argv[i] + 3 + n : NULL;

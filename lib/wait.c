@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Waiting for a tag to appear.  Event-driven where the platform gives events:
- * a udev monitor for dax/nd devices on a live /sys, inotify on the by-tag
- * index and links and on whatever each provider watches.  Because sysfs does
+ * a udev monitor for dax/nd devices on a live /sys (or, built without
+ * libudev, the kernel's uevents), inotify on the by-tag index and links and
+ * on whatever each provider watches.  Because sysfs does
  * not emit inotify events and events can be missed, a bounded re-scan
  * (50 ms doubling to 1 s) backs them up.
  */
@@ -16,6 +17,9 @@
 
 #ifdef HAVE_LIBUDEV
 #include <libudev.h>
+#else
+#include <linux/netlink.h>
+#include <sys/socket.h>
 #endif
 
 #include "private.h"
@@ -101,22 +105,36 @@ static void udev_watch_close(struct udev_watch *w)
 	udev_unref(w->udev);
 }
 #else
+/* No libudev (a static guest binary): listen to the kernel's own uevents,
+ * which is all a guest without udev has. */
 struct udev_watch {
-	int unused;
+	int fd;
 };
+
 static int udev_watch_open(struct tagdax_ctx *ctx, struct udev_watch *w)
 {
-	(void)ctx;
-	(void)w;
-	return -1;
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+
+	w->fd = -1;
+	if (strcmp(ctx->sysfs_root, "/sys") != 0)
+		return -1;
+	w->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       NETLINK_KOBJECT_UEVENT);
+	if (w->fd >= 0 && bind(w->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+		close(w->fd);
+		w->fd = -1;
+	}
+	return w->fd;
 }
+
 static void udev_watch_drain(struct udev_watch *w)
 {
-	(void)w;
+	drain(w->fd);
 }
+
 static void udev_watch_close(struct udev_watch *w)
 {
-	(void)w;
+	close(w->fd);
 }
 #endif
 
