@@ -1,12 +1,217 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* PLACEHOLDER: fabric commands arrive with the emulated fabric. */
+/*
+ * tagdax fabric: drive the emulated tagged-capacity fabric (docs/fabric.md)
+ * the way an orchestrator drives a fabric manager: through the FM API on
+ * DIR/fm.sock.  This file holds the dispatcher and what every sub-command
+ * shares; fabric-up.c starts and stops the processes, fabric-ops.c asks for
+ * capacity, fabric-list.c shows it, fabric-io.c reads and writes it.
+ */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-#include "tagdax.h"
+#include "fabric.h"
+#include "fabric/cci-codec.h"
+
+static const char fabric_usage[] =
+	"usage: tagdax fabric COMMAND --dir DIR [OPTIONS]\n"
+	"\n"
+	"  up [--config FILE]           start the device + fabric manager and one agent per\n"
+	"                               host (FILE: JSON, see docs/fabric.md; default: the\n"
+	"                               embedded sample, or DIR/config.json on a restart)\n"
+	"  down [--purge]               stop them; --purge also deletes the state and memory\n"
+	"  add --host NAME --size SIZE [--tag UUID] [--region N]\n"
+	"      [--policy free|contiguous|prescriptive] [--extent DPA:LEN ...]\n"
+	"                               give NAME capacity; prints its tag; returns once the\n"
+	"                               host can resolve it (or has rejected it)\n"
+	"  share --tag UUID --host NAME give NAME access to the tag's sharable capacity\n"
+	"  release --tag UUID --host NAME [--forced] [--sanitize] [--extent DPA:LEN ...]\n"
+	"                               take the tag's capacity back from NAME; waits until\n"
+	"                               the host has let go (it waits while mapped).\n"
+	"                               --forced: at once; processes that still map it get\n"
+	"                               SIGBUS, as a later access would fault on hardware\n"
+	"  list [--json]                regions, allocations and which hosts hold them\n"
+	"  region --region N [--block-size SIZE] [--sanitize-on-release on|off]\n"
+	"                               reconfigure a region that holds no capacity\n"
+	"  write --host NAME --tag UUID [--offset N] [--hold S] TEXT\n"
+	"  read --host NAME --tag UUID [--offset N] [--hold S]\n"
+	"                               write TEXT into / print the text at OFFSET of the\n"
+	"                               tag's memory as host NAME sees it (through tagdax_map)\n"
+	"\n"
+	"  --timeout S                  how long add/share/release/up wait (default 30)\n"
+	"\n"
+	"Resolve as an emulated host:  TAGDAX_FABRIC=DIR TAGDAX_HOST=NAME tagdax resolve UUID\n"
+	"Exit codes: 0 done, 1 refused by the fabric or a host, timed out, or not running,\n"
+	"2 invalid usage or input (also the device's Invalid Input family), 5 system error.\n";
 
 int cmd_fabric(struct cli *cli, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return usage_error(cli, "the fabric commands are not built yet");
+	static const struct {
+		const char *name;
+		int (*fn)(struct cli *cli, int argc, char **argv);
+	} cmds[] = {
+		{ "up", fabric_up },         { "down", fabric_down },   { "add", fabric_add },
+		{ "share", fabric_share },   { "release", fabric_release },
+		{ "list", fabric_list },     { "read", fabric_read },   { "write", fabric_write },
+		{ "region", fabric_region },
+	};
+
+	if (argc < 2)
+		return usage_error(cli, "fabric needs a command (tagdax fabric --help)");
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
+		    (i == 1 && !strcmp(argv[i], "help"))) {
+			fputs(fabric_usage, stdout);
+			return EXIT_OK;
+		}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(cli, argc - 1, argv + 1);
+	return usage_error(cli, "fabric: unknown command '%s' (tagdax fabric --help)", argv[1]);
+}
+
+static int fab_open_fm(struct fab *f, const char *dir, bool fm)
+{
+	char path[PATH_MAX + 32], err[256];
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->fm.fd = -1;
+	if (!realpath(dir, f->dir) || snprintf(path, sizeof(path), "%s/config.json", f->dir) >=
+					      (int)sizeof(path)) {
+		fprintf(stderr, "tagdax: %s: %s\n", dir, strerror(errno));
+		return EXIT_NOTFOUND;
+	}
+	f->cfg = malloc(sizeof(*f->cfg));
+	if (!f->cfg)
+		return EXIT_SYSTEM;
+	rc = fabric_config_load(path, f->cfg, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "tagdax: %s holds no fabric (%s); 'tagdax fabric up --dir %s' "
+			"makes one\n", dir, rc == -ENOENT ? "no config.json" : err, dir);
+		return EXIT_NOTFOUND;
+	}
+	if (!fm)
+		return EXIT_OK;
+	snprintf(path, sizeof(path), "%s/fm.sock", f->dir);
+	rc = fmc_open(&f->fm, path, FAB_CALL_TIMEOUT_MS);
+	if (rc) {
+		fprintf(stderr, "tagdax: the fabric in %s is not running (%s); "
+			"'tagdax fabric up --dir %s' starts it\n", dir, strerror(-rc), dir);
+		return EXIT_NOTFOUND;
+	}
+	return EXIT_OK;
+}
+
+int fab_open(struct fab *f, const char *dir, bool fm)
+{
+	int rc = fab_open_fm(f, dir, fm);
+
+	if (rc)
+		fab_close(f);
+	return rc;
+}
+
+void fab_close(struct fab *f)
+{
+	fmc_close(&f->fm);
+	free(f->cfg);
+	f->cfg = NULL;
+}
+
+const struct fabric_host_cfg *fab_host(struct fab *f, const char *name)
+{
+	const struct fabric_host_cfg *h = fabric_config_host(f->cfg, name);
+
+	if (h)
+		return h;
+	fprintf(stderr, "tagdax: no host '%s' in this fabric; its hosts are:", name);
+	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
+		fprintf(stderr, " %s", f->cfg->hosts[i].name);
+	fputc('\n', stderr);
+	return NULL;
+}
+
+const char *fab_host_name(struct fab *f, uint16_t id)
+{
+	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
+		if (f->cfg->hosts[i].id == id)
+			return f->cfg->hosts[i].name;
+	return NULL;
+}
+
+struct tagdax_ctx *fab_host_ctx(struct fab *f, const char *name)
+{
+	struct tagdax_ctx *ctx = NULL;
+	char run[PATH_MAX + 64];
+
+	/* The emu provider reads these at each scan; this process only ever
+	 * looks through one host's eyes at a time. */
+	snprintf(run, sizeof(run), "%s/hosts/%s/run", f->dir, name);
+	if (setenv("TAGDAX_FABRIC", f->dir, 1) || setenv("TAGDAX_HOST", name, 1) ||
+	    tagdax_new(&ctx) || tagdax_set_run_dir(ctx, run)) {
+		fprintf(stderr, "tagdax: out of memory\n");
+		return tagdax_unref(ctx);
+	}
+	return ctx;
+}
+
+int fab_cci_error(const char *what, int rc)
+{
+	if (rc < 0) {
+		fprintf(stderr, "tagdax: %s: %s\n", what, strerror(-rc));
+		return EXIT_SYSTEM;
+	}
+	fprintf(stderr, "tagdax: %s: %s (%04Xh). %s\n", what, cci_retcode_name((uint16_t)rc), rc,
+		cci_rc_sentence(rc));
+	switch (rc) {
+	case CCI_RC_INVALID_INPUT:
+	case CCI_RC_INVALID_EXTENT_LIST:
+	case CCI_RC_INVALID_PADDR:
+	case CCI_RC_INVALID_PAYLOAD_LENGTH:
+	case CCI_RC_UNSUPPORTED:
+		return EXIT_USAGE;
+	default:
+		return EXIT_NOTFOUND;
+	}
+}
+
+bool fab_parse_size(const char *opt, const char *text, uint64_t *out)
+{
+	if (fabric_parse_size(text, out) == 0)
+		return true;
+	fprintf(stderr, "tagdax: %s '%s' is not a size (bytes, or with K/M/G/T)\n", opt, text);
+	return false;
+}
+
+bool fab_parse_tag(const char *text, struct tagdax_tag *tag)
+{
+	if (tagdax_tag_parse(text, tag) == 0)
+		return true;
+	fprintf(stderr, "tagdax: '%s' is not a tag (expected a UUID like "
+		"5be13bce-1d7a-4c1e-9b2f-3f6c2a1d0e55)\n", text);
+	return false;
+}
+
+int64_t fab_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t fab_deadline(int timeout_ms)
+{
+	return timeout_ms < 0 ? INT64_MAX : fab_now_ms() + timeout_ms;
+}
+
+uint64_t fab_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

@@ -179,8 +179,10 @@ int main(int argc, char **argv)
 			if (strncmp(argv[i], "--", 2) || strncmp(argv[i] + 2, o->name, n) ||
 			    (argv[i][2 + n] != '\0' && argv[i][2 + n] != '='))
 				continue;
-			/* after the command name, --help is the command's own */
-			if ((o->val == 'h' || o->val == OPT_VERSION) && out > 1)
+			/* after the command name, --help is the command's own, and
+			 * so is the fabric's --config (a fabric configuration) */
+			if (out > 1 && (o->val == 'h' || o->val == OPT_VERSION ||
+					(o->val == OPT_CONFIG && !strcmp(argv[1], "fabric"))))
 				continue;
 			taken = true;
 			const char *value = argv[i][2 + n] == '=' ? argv[i] + 3 + n : NULL;

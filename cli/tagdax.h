@@ -41,5 +41,6 @@ int cmd_exec(struct cli *cli, int argc, char **argv);
 int cmd_claim(struct cli *cli, int argc, char **argv);
 int cmd_udev_id(struct cli *cli, int argc, char **argv);
 int cmd_fabric(struct cli *cli, int argc, char **argv);
+int cmd_vm(struct cli *cli, int argc, char **argv);
 
 #endif

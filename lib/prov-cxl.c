@@ -178,7 +178,8 @@ static int list_ids(struct tagdax_ctx *ctx, const char *rel, bool regions,
 		v[n++] = id;
 	}
 	closedir(dir);
-	qsort(v, n, sizeof(*v), cmp_id);
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(v, n, sizeof(*v), cmp_id);
 	*out = v;
 	*count = n;
 	return 0;

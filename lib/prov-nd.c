@@ -136,7 +136,8 @@ static int list_namespaces(struct tagdax_ctx *ctx, struct name_id **out, size_t 
 		v[n++] = id;
 	}
 	closedir(dir);
-	qsort(v, n, sizeof(*v), cmp_id);
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(v, n, sizeof(*v), cmp_id);
 	*out = v;
 	*count = n;
 	return 0;

@@ -163,10 +163,7 @@ TAGDAX_EXPORT int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *t
 	struct pollfd fds[2];
 	int rc;
 
-	rc = try_resolve(ctx, tag, dev);
-	if (rc != -EAGAIN)
-		return rc;
-
+	/* Watch first, then look: what appears in between still wakes us. */
 	fds[0].fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	fds[0].events = POLLIN;
 	fds[1].fd = udev_watch_open(ctx, &uw);
@@ -178,7 +175,8 @@ TAGDAX_EXPORT int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *t
 			if (tagdax_providers[i]->watch)
 				tagdax_providers[i]->watch(ctx, fds[0].fd);
 	}
-	for (;;) {
+	rc = try_resolve(ctx, tag, dev);
+	while (rc == -EAGAIN) {
 		int64_t left = deadline - now_ms();
 
 		if (left <= 0) {
@@ -194,8 +192,6 @@ TAGDAX_EXPORT int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *t
 			interval *= 2;
 		}
 		rc = try_resolve(ctx, tag, dev);
-		if (rc != -EAGAIN)
-			break;
 	}
 	if (fds[0].fd >= 0)
 		close(fds[0].fd);

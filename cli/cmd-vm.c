@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vm: give tagged capacity to QEMU guests, found by tag inside them.
+ *
+ * A tag is resolved here, on the host, with libtagdax (so whatever provides
+ * it, table entry, devdax or the emulated fabric, works, and capacity this
+ * host does not hold is refused).  Its capacity is cut into power-of-two
+ * windows (a BAR must be one); each window becomes a memory-backend-file
+ * mapping the host bytes at their offsets plus an ivshmem-plain device whose
+ * option ROM carries the descriptor (lib/vmrom.h) the guest's vm provider
+ * reads.  Nothing is ever written into the shared bytes themselves.
+ * This file plans and prints options; vm-hotplug.c plugs through QMP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+#define PORT_CHASSIS_BASE 200         /* away from the chassis numbers people pick */
+#define DEFAULT_PORT_SIZE (1ull << 30)
+#define MAX_PORTS 64
+
+static const char vm_usage[] =
+	"usage: tagdax vm args [--libvirt] [--hotplug-ports N [--port-size SIZE]] [TAG...]\n"
+	"       tagdax vm attach --qmp SOCKET [--timeout SECONDS] TAG [TAG...]\n"
+	"       tagdax vm detach --qmp SOCKET [--timeout SECONDS] TAG [TAG...]\n"
+	"\n"
+	"args     QEMU options giving a guest these tagged devices (cold plug), one per\n"
+	"         line, for qemu-system-x86_64 $(tagdax vm args TAG); --libvirt prints\n"
+	"         them as libvirt <qemu:commandline> XML.  --hotplug-ports adds N spare\n"
+	"         pcie-root-ports (q35) that attach can use, each reserving SIZE bytes\n"
+	"         (default 1G) of 64-bit prefetchable space; guests need more than 40\n"
+	"         physical address bits for it (e.g. -cpu qemu64,phys-bits=42).\n"
+	"attach   hot-plug into a running QEMU through its QMP socket, one free\n"
+	"         pcie-root-port per window.\n"
+	"detach   unplug what attach plugged; waits for the guest to release it.\n"
+	"\n"
+	"Capacities must be multiples of 2 MiB.  One that is not a power of two, or\n"
+	"that does not start at offset 0 of its file, needs QEMU 8.1 or later.\n"
+	"The descriptor ROMs are written under <run-dir>/vm and must stay readable by\n"
+	"QEMU while the guest runs.\n";
+
+void vm_mem_id(const struct vm_cap *c, unsigned int i, char out[VM_ID_LEN])
+{
+	snprintf(out, VM_ID_LEN, "tagdax-mem-%s.%u", c->tag, i);
+}
+
+void vm_dev_id(const struct vm_cap *c, unsigned int i, char out[VM_ID_LEN])
+{
+	snprintf(out, VM_ID_LEN, "tagdax-dev-%s.%u", c->tag, i);
+}
+
+void vm_rom_path(const struct vm_plan *p, const struct vm_cap *c, unsigned int i,
+		     char out[PATH_MAX])
+{
+	snprintf(out, PATH_MAX, "%s/%s.%u.rom", p->romdir, c->tag, i);
+}
+
+static int mkdir_one(const char *dir)
+{
+	return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+/* <run-dir>/vm, created, as an absolute path: QEMU resolves a relative
+ * romfile against its own data directory. */
+static int make_romdir(struct cli *cli, char out[VM_ROMDIR_MAX])
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s", tagdax_get_run_dir(cli->ctx));
+	rc = mkdir_one(dir);
+	if (rc == 0 && strlen(dir) + 4 < sizeof(dir))
+		rc = mkdir_one(strcat(dir, "/vm"));
+	if (rc == 0 && !realpath(dir, real))
+		rc = -errno;
+	if (rc == 0 && strlen(real) >= VM_ROMDIR_MAX)
+		rc = -ENAMETOOLONG;
+	if (rc == 0)
+		strcpy(out, real);
+	if (rc)
+		fprintf(stderr, "tagdax: cannot create %s: %s\n", dir, strerror(-rc));
+	return rc;
+}
+
+/* Replaces path whole, so a QEMU starting meanwhile never reads half a ROM. */
+static int write_atomic(const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX + 8];
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len)
+		rc = -EIO;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+static int write_roms(const struct vm_plan *p, const struct vm_cap *c)
+{
+	for (unsigned int i = 0; i < c->n; i++) {
+		struct vmrom_window w = {
+			.index = i, .count = c->n, .offset = c->win[i].offset,
+			.size = c->win[i].size, .capacity = c->win[c->n - 1].offset + c->win[c->n - 1].size,
+			.flags = (c->flags & TAGDAX_DEV_SHARABLE ? VMROM_FLAG_SHARABLE : 0) |
+				 (c->flags & TAGDAX_DEV_READONLY ? VMROM_FLAG_READONLY : 0),
+		};
+		uint8_t image[VMROM_IMAGE_SIZE];
+		char path[PATH_MAX];
+		int rc;
+
+		tagdax_tag_parse(c->tag, &w.tag);
+		vm_rom_path(p, c, i, path);
+		rc = vmrom_build(&w, image);
+		if (rc == 0)
+			rc = write_atomic(path, image, sizeof(image));
+		if (rc) {
+			fprintf(stderr, "tagdax: cannot write %s: %s\n", path, strerror(-rc));
+			return EXIT_SYSTEM;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* Cuts the capacity into windows QEMU can map: each a power of two, each
+ * starting on the device's alignment. */
+static int cut_windows(struct vm_cap *c, uint64_t size)
+{
+	uint64_t sizes[VMROM_MAX_WINDOWS], at = 0;
+	int n = vmrom_split(size, sizes);
+
+	if (n < 0 || c->offset % (uint64_t)sysconf(_SC_PAGESIZE)) {
+		fprintf(stderr, "tagdax: tag %s: %" PRIu64 " bytes at offset %" PRIu64
+			" cannot go to a guest: size must be a multiple of 2 MiB, offset of the page size\n",
+			c->tag, size, c->offset);
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < n; i++) {
+		if (c->align > 4096 && ((c->offset + at) % c->align || sizes[i] % c->align)) {
+			fprintf(stderr, "tagdax: tag %s: a %" PRIu64 "-byte window does not fit the "
+				"device's %" PRIu64 "-byte alignment\n", c->tag, sizes[i], c->align);
+			return EXIT_USAGE;
+		}
+		c->win[i] = (struct vm_window){ at, sizes[i] };
+		at += sizes[i];
+	}
+	c->n = (unsigned int)n;
+	return EXIT_OK;
+}
+
+/* Resolves a tag on this host; refuses what it cannot resolve. */
+static int plan_cap(struct cli *cli, const char *text, struct vm_cap *c)
+{
+	struct tagdax_tag tag;
+	struct tagdax_dev *dev;
+	int rc;
+
+	if (!cli_tag(text, &tag))
+		return EXIT_USAGE;
+	rc = tagdax_resolve(cli->ctx, &tag, &dev);
+	if (rc)
+		return cli_resolve_status(cli, &tag, rc, dev);
+	tagdax_tag_unparse(&tag, c->tag);
+	snprintf(c->path, sizeof(c->path), "%s", tagdax_dev_get_path(dev));
+	c->offset = tagdax_dev_get_offset(dev);
+	c->align = tagdax_dev_get_align(dev);
+	c->flags = tagdax_dev_get_flags(dev);
+	return cut_windows(c, tagdax_dev_get_size(dev));
+}
+
+void vm_plan_free(struct vm_plan *p)
+{
+	free(p->caps);
+	p->caps = NULL;
+}
+
+int vm_plan_make(struct cli *cli, int ntags, char **tags, struct vm_plan *p)
+{
+	int rc = EXIT_OK;
+
+	p->ncaps = 0;
+	p->caps = calloc((size_t)ntags + 1, sizeof(*p->caps));
+	if (!p->caps)
+		return EXIT_SYSTEM;
+	if (ntags && make_romdir(cli, p->romdir))
+		return EXIT_SYSTEM;
+	for (int i = 0; i < ntags && rc == EXIT_OK; i++) {
+		struct vm_cap *c = &p->caps[p->ncaps];
+
+		rc = plan_cap(cli, tags[i], c);
+		for (unsigned int j = 0; rc == EXIT_OK && j < p->ncaps; j++)
+			if (!strcmp(p->caps[j].tag, c->tag))
+				rc = usage_error(cli, "tag %s given twice", c->tag);
+		if (rc == EXIT_OK)
+			rc = write_roms(p, c);
+		p->ncaps++;
+	}
+	return rc;
+}
+
+/* ---- args ------------------------------------------------------------ */
+
+struct emitter {
+	bool libvirt;
+};
+
+/* QEMU option values: a comma inside a value is written twice. */
+static void qemu_escape(char *out, size_t len, const char *in)
+{
+	size_t o = 0;
+
+	for (; *in && o + 2 < len; in++) {
+		out[o++] = *in;
+		if (*in == ',')
+			out[o++] = ',';
+	}
+	out[o] = '\0';
+}
+
+static void xml_print(const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", stdout); break;
+		case '<': fputs("&lt;", stdout); break;
+		case '>': fputs("&gt;", stdout); break;
+		case '\'': fputs("&apos;", stdout); break;
+		case '"': fputs("&quot;", stdout); break;
+		default: putchar(*s);
+		}
+	}
+}
+
+static void emit(const struct emitter *e, const char *opt, const char *value)
+{
+	if (!e->libvirt) {
+		printf("%s %s\n", opt, value);
+		return;
+	}
+	printf("  <qemu:arg value='%s'/>\n  <qemu:arg value='", opt);
+	xml_print(value);
+	printf("'/>\n");
+}
+
+static void emit_window(const struct emitter *e, const struct vm_plan *p,
+			const struct vm_cap *c, unsigned int i)
+{
+	char mid[VM_ID_LEN], did[VM_ID_LEN], rom[PATH_MAX], esc[2 * PATH_MAX], value[3 * PATH_MAX];
+	uint64_t at = c->offset + c->win[i].offset;
+	int n;
+
+	vm_mem_id(c, i, mid);
+	vm_dev_id(c, i, did);
+	qemu_escape(esc, sizeof(esc), c->path);
+	n = snprintf(value, sizeof(value), "memory-backend-file,id=%s,mem-path=%s,size=%" PRIu64,
+		     mid, esc, c->win[i].size);
+	if (at)
+		n += snprintf(value + n, sizeof(value) - (size_t)n, ",offset=%" PRIu64, at);
+	if (c->align > 4096)
+		n += snprintf(value + n, sizeof(value) - (size_t)n, ",align=%" PRIu64, c->align);
+	snprintf(value + n, sizeof(value) - (size_t)n, "%s,share=on",
+		 c->flags & TAGDAX_DEV_READONLY ? ",readonly=on" : "");
+	emit(e, "-object", value);
+	vm_rom_path(p, c, i, rom);
+	qemu_escape(esc, sizeof(esc), rom);
+	snprintf(value, sizeof(value), "ivshmem-plain,id=%s,memdev=%s,romfile=%s", did, mid, esc);
+	emit(e, "-device", value);
+}
+
+static void emit_ports(const struct emitter *e, unsigned int n, uint64_t size)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		char value[160];
+
+		snprintf(value, sizeof(value),
+			 "pcie-root-port,id=tagdax-port%u,chassis=%u,slot=0,pref64-reserve=%" PRIu64,
+			 i, PORT_CHASSIS_BASE + i, size);
+		emit(e, "-device", value);
+	}
+}
+
+/* A number of bytes, with an optional K, M, G or T. */
+static bool parse_bytes(const char *text, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned int shift = 0;
+	unsigned long long v;
+	char *end;
+
+	if (!text || *text < '0' || *text > '9')
+		return false;
+	errno = 0;
+	v = strtoull(text, &end, 0);
+	if (errno)
+		return false;
+	if (*end && end[1] == '\0') {
+		const char *s = strchr(units, *end & ~0x20);
+
+		if (!s || !*s)
+			return false;
+		shift = 10 * (unsigned int)(s - units + 1);
+		end++;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+static int args_options(struct cli *cli, int argc, char **argv, struct emitter *e,
+			unsigned int *ports, uint64_t *port_size)
+{
+	static const struct option opts[] = {
+		{ "libvirt", no_argument, NULL, 'l' },
+		{ "hotplug-ports", required_argument, NULL, 'p' },
+		{ "port-size", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'l')
+			e->libvirt = true;
+		else if (opt == 'p' && parse_bytes(optarg, &v) && v <= MAX_PORTS)
+			*ports = (unsigned int)v;
+		else if (opt == 's' && parse_bytes(optarg, &v) && v >= VMROM_GRANULE && !(v & (v - 1)))
+			*port_size = v;
+		else
+			return usage_error(cli, "vm args: bad option or value (ports: 0-%d, "
+					   "port size: a power of two of at least 2M)", MAX_PORTS);
+	}
+	return EXIT_OK;
+}
+
+static int vm_args(struct cli *cli, int argc, char **argv)
+{
+	struct emitter e = { false };
+	uint64_t port_size = DEFAULT_PORT_SIZE;
+	unsigned int ports = 0;
+	struct vm_plan p;
+	int rc = args_options(cli, argc, argv, &e, &ports, &port_size);
+
+	if (rc)
+		return rc;
+	if (optind == argc && ports == 0)
+		return usage_error(cli, "vm args: give at least one tag or --hotplug-ports");
+	rc = vm_plan_make(cli, argc - optind, argv + optind, &p);
+	if (rc == EXIT_OK) {
+		if (e.libvirt)
+			printf("<!-- tagdax vm args: QEMU options for libvirt; the domain element "
+			       "may declare the qemu namespace instead -->\n"
+			       "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n");
+		for (unsigned int i = 0; i < p.ncaps; i++)
+			for (unsigned int w = 0; w < p.caps[i].n; w++)
+				emit_window(&e, &p, &p.caps[i], w);
+		emit_ports(&e, ports, port_size);
+		if (e.libvirt)
+			printf("</qemu:commandline>\n");
+	}
+	vm_plan_free(&p);
+	return rc;
+}
+
+int cmd_vm(struct cli *cli, int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "args"))
+		return vm_args(cli, argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "attach"))
+		return vm_attach(cli, argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "detach"))
+		return vm_detach(cli, argc - 1, argv + 1);
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
+		fputs(vm_usage, stdout);
+		return EXIT_OK;
+	}
+	fputs(vm_usage, stderr);
+	return EXIT_USAGE;
+}

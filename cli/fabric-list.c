@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tagdax fabric list: the fabric as its manager sees it, built only from
+ * the FM API (5601h region configuration, 5603h each host's extent list):
+ * regions, allocations (one per tag; untagged extents one each) and the
+ * hosts that hold each.  The output is a pure function of the device state,
+ * so two listings of an unchanged fabric are byte-identical.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fabric.h"
+
+struct alloc {
+	struct tagdax_tag tag;
+	int region;
+	uint64_t size;
+	struct fmc_extent *ext; /* as the first host that holds it lists them */
+	uint32_t n;
+	unsigned int first;      /* index of that host */
+	bool *held;              /* per configured host */
+};
+
+struct view {
+	struct fmc_region regions[8];
+	unsigned int nregions;
+	struct alloc *a;
+	size_t n, cap;
+};
+
+static int region_of(const struct view *v, const struct fmc_extent *e)
+{
+	for (unsigned int i = 0; i < v->nregions; i++)
+		if (e->dpa - v->regions[i].base < v->regions[i].length)
+			return (int)i;
+	return -1;
+}
+
+static struct alloc *alloc_for(struct view *v, const struct fmc_extent *e, unsigned int host,
+			       unsigned int nhosts)
+{
+	static const uint8_t null_tag[16];
+
+	for (size_t i = 0; memcmp(e->tag, null_tag, 16) && i < v->n; i++)
+		if (!memcmp(v->a[i].tag.b, e->tag, 16))
+			return &v->a[i];
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 16;
+		struct alloc *bigger = realloc(v->a, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return NULL;
+		v->a = bigger;
+		v->cap = cap;
+	}
+	memset(&v->a[v->n], 0, sizeof(v->a[0]));
+	memcpy(v->a[v->n].tag.b, e->tag, 16);
+	v->a[v->n].region = region_of(v, e);
+	v->a[v->n].first = host;
+	v->a[v->n].held = calloc(nhosts, sizeof(bool));
+	return v->a[v->n].held ? &v->a[v->n++] : NULL;
+}
+
+static int add_extent(struct alloc *a, const struct fmc_extent *e)
+{
+	struct fmc_extent *bigger = realloc(a->ext, (a->n + 1) * sizeof(*bigger));
+
+	if (!bigger)
+		return -1;
+	a->ext = bigger;
+	a->ext[a->n++] = *e;
+	a->size += e->len;
+	return 0;
+}
+
+static int add_host(struct view *v, struct fab *f, unsigned int h)
+{
+	struct fmc_extent *x;
+	uint32_t n;
+	int rc = fmc_host_extents(&f->fm, f->cfg->hosts[h].id, &x, &n);
+
+	if (rc)
+		return fab_cci_error("Get DC Region Extent Lists", rc);
+	for (uint32_t i = 0; i < n; i++) {
+		struct alloc *a = alloc_for(v, &x[i], h, f->cfg->nhosts);
+
+		if (!a || (a->first == h && add_extent(a, &x[i]))) {
+			free(x);
+			return EXIT_SYSTEM;
+		}
+		a->held[h] = true;
+	}
+	free(x);
+	return EXIT_OK;
+}
+
+static int by_place(const void *x, const void *y)
+{
+	const struct alloc *a = x, *b = y;
+
+	if (a->region != b->region)
+		return a->region < b->region ? -1 : 1;
+	return a->ext[0].dpa < b->ext[0].dpa ? -1 : a->ext[0].dpa > b->ext[0].dpa;
+}
+
+static int view_load(struct view *v, struct fab *f)
+{
+	int rc = fmc_host_regions(&f->fm, f->cfg->hosts[0].id, v->regions, &v->nregions);
+
+	if (rc)
+		return fab_cci_error("Get Host DC Region Configuration", rc);
+	for (unsigned int h = 0; rc == 0 && h < f->cfg->nhosts; h++)
+		rc = add_host(v, f, h);
+	if (rc == 0 && v->n)
+		qsort(v->a, v->n, sizeof(*v->a), by_place);
+	return rc;
+}
+
+static void view_free(struct view *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		free(v->a[i].ext);
+		free(v->a[i].held);
+	}
+	free(v->a);
+}
+
+/* "24M" when exact, else bytes. */
+static const char *human(uint64_t v, char buf[32])
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (u < 3 && v && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, 32, "%" PRIu64, v);
+	else
+		snprintf(buf, 32, "%" PRIu64 "%c", v, units[u]);
+	return buf;
+}
+
+static void print_text(const struct view *v, struct fab *f)
+{
+	char a[32], b[32], tag[TAGDAX_TAG_STRLEN];
+
+	printf("%-7s %-14s %-8s %-6s %s\n", "REGION", "BASE", "LENGTH", "BLOCK", "FLAGS");
+	for (unsigned int i = 0; i < v->nregions; i++) {
+		const struct fmc_region *r = &v->regions[i];
+
+		bool sharable = r->attr1 & CCI_ATTR1_SHARABLE;
+		bool sanitize = r->flags & CCI_ATTR2_SANITIZE_ON_RELEASE;
+
+		printf("%-7u 0x%-12" PRIx64 " %-8s %-6s %s%s%s\n", i, r->base, human(r->length, a),
+		       human(r->block, b), sharable ? "sharable" : "",
+		       sharable && sanitize ? "," : "", sanitize ? "sanitize-on-release" : "");
+	}
+	printf("\n%-36s  %-6s %-8s %-7s %s\n", "TAG", "REGION", "SIZE", "EXTENTS", "HOSTS");
+	if (!v->n)
+		printf("(no allocations)\n");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct alloc *al = &v->a[i];
+		bool first = true;
+
+		tagdax_tag_unparse(&al->tag, tag);
+		printf("%-36s  %-6d %-8s %-7u ", tagdax_tag_is_null(&al->tag) ? "(untagged)" : tag,
+		       al->region, human(al->size, a), al->n);
+		for (unsigned int h = 0; h < f->cfg->nhosts; h++)
+			if (al->held[h]) {
+				printf("%s%s", first ? "" : ",", f->cfg->hosts[h].name);
+				first = false;
+			}
+		putchar('\n');
+	}
+}
+
+static struct json_object *extent_json(const struct fmc_extent *e)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "dpa", json_object_new_uint64(e->dpa));
+	json_object_object_add(o, "length", json_object_new_uint64(e->len));
+	json_object_object_add(o, "seq", json_object_new_int(e->seq));
+	return o;
+}
+
+static struct json_object *region_json(const struct fmc_region *r, unsigned int i)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "region", json_object_new_int((int)i));
+	json_object_object_add(o, "base", json_object_new_uint64(r->base));
+	json_object_object_add(o, "length", json_object_new_uint64(r->length));
+	json_object_object_add(o, "block_size", json_object_new_uint64(r->block));
+	json_object_object_add(o, "sharable",
+			       json_object_new_boolean(r->attr1 & CCI_ATTR1_SHARABLE));
+	json_object_object_add(o, "sanitize_on_release",
+			       json_object_new_boolean(r->flags & CCI_ATTR2_SANITIZE_ON_RELEASE));
+	return o;
+}
+
+static struct json_object *alloc_json(const struct alloc *al, struct fab *f)
+{
+	struct json_object *o = json_object_new_object(), *x = json_object_new_array();
+	struct json_object *hosts = json_object_new_array();
+	char tag[TAGDAX_TAG_STRLEN];
+
+	tagdax_tag_unparse(&al->tag, tag);
+	json_object_object_add(o, "tag", tagdax_tag_is_null(&al->tag) ? NULL
+					: json_object_new_string(tag));
+	json_object_object_add(o, "region", json_object_new_int(al->region));
+	json_object_object_add(o, "size", json_object_new_uint64(al->size));
+	for (uint32_t i = 0; i < al->n; i++)
+		json_object_array_add(x, extent_json(&al->ext[i]));
+	json_object_object_add(o, "extents", x);
+	for (unsigned int h = 0; h < f->cfg->nhosts; h++)
+		if (al->held[h])
+			json_object_array_add(hosts, json_object_new_string(f->cfg->hosts[h].name));
+	json_object_object_add(o, "hosts", hosts);
+	return o;
+}
+
+static void print_view_json(const struct view *v, struct fab *f)
+{
+	struct json_object *o = json_object_new_object(), *r = json_object_new_array();
+	struct json_object *a = json_object_new_array(), *hosts = json_object_new_array();
+
+	for (unsigned int i = 0; i < v->nregions; i++)
+		json_object_array_add(r, region_json(&v->regions[i], i));
+	for (unsigned int i = 0; i < f->cfg->nhosts; i++) {
+		struct json_object *h = json_object_new_object();
+
+		json_object_object_add(h, "id", json_object_new_int(f->cfg->hosts[i].id));
+		json_object_object_add(h, "name", json_object_new_string(f->cfg->hosts[i].name));
+		json_object_array_add(hosts, h);
+	}
+	for (size_t i = 0; i < v->n; i++)
+		json_object_array_add(a, alloc_json(&v->a[i], f));
+	json_object_object_add(o, "regions", r);
+	json_object_object_add(o, "hosts", hosts);
+	json_object_object_add(o, "allocations", a);
+	print_json(o);
+	json_object_put(o);
+}
+
+int fabric_list(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	struct view v = { .nregions = 0 };
+	struct fab f;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'd')
+			dir = optarg;
+		else if (opt == 'j')
+			cli->json = true;
+		else
+			return usage_error(cli, "fabric list: bad option");
+	}
+	if (!dir || optind < argc)
+		return usage_error(cli, "fabric list takes --dir DIR [--json]");
+	if ((rc = fab_open(&f, dir, true)))
+		return rc;
+	rc = view_load(&v, &f);
+	if (rc == 0 && cli->json)
+		print_view_json(&v, &f);
+	else if (rc == 0)
+		print_text(&v, &f);
+	view_free(&v);
+	fab_close(&f);
+	return rc;
+}

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tagdax fabric add / share / release: 5604h and 5605h, then the wait an
+ * orchestrator needs before it hands a tag to an application.  Success is
+ * seen where the application will look for it (the host resolves the tag,
+ * or no longer holds it); a host's refusal is seen in the FM's event log
+ * (an Add Capacity Response record with no capacity).  The FM log is shared
+ * by every FM client, so each command clears only its own records and
+ * records too old for anyone to be waiting for.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "fabric.h"
+
+#define STALE_NS (60ull * 1000000000ull)
+#define MAX_EXTENT_ARGS 256
+
+struct op {
+	const char *dir, *host, *tag, *policy;
+	const char *size;
+	int region;          /* -1: not given */
+	bool forced, sanitize;
+	int timeout_ms;
+	struct fmc_extent ext[MAX_EXTENT_ARGS];
+	uint32_t next;
+	struct fmc_region regions[8]; /* as the device reports them (5601h) */
+	unsigned int nregions;
+};
+
+static bool parse_extent(const char *text, struct fmc_extent *e)
+{
+	char dpa[64];
+	const char *colon = strchr(text, ':');
+
+	if (!colon || (size_t)(colon - text) >= sizeof(dpa))
+		goto bad;
+	memcpy(dpa, text, (size_t)(colon - text));
+	dpa[colon - text] = '\0';
+	memset(e, 0, sizeof(*e));
+	if (fabric_parse_size(dpa, &e->dpa) == 0 && fabric_parse_size(colon + 1, &e->len) == 0)
+		return true;
+bad:
+	fprintf(stderr, "tagdax: --extent '%s' is not DPA:LENGTH (like 0:2M)\n", text);
+	return false;
+}
+
+static int parse_op(struct cli *cli, int argc, char **argv, struct op *o)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },   { "host", required_argument, NULL, 'H' },
+		{ "tag", required_argument, NULL, 't' },   { "size", required_argument, NULL, 's' },
+		{ "region", required_argument, NULL, 'r' }, { "policy", required_argument, NULL, 'p' },
+		{ "extent", required_argument, NULL, 'e' }, { "forced", no_argument, NULL, 'f' },
+		{ "sanitize", no_argument, NULL, 'S' },    { "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->region = -1;
+	o->timeout_ms = 30000;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': o->dir = optarg; break;
+		case 'H': o->host = optarg; break;
+		case 't': o->tag = optarg; break;
+		case 's': o->size = optarg; break;
+		case 'p': o->policy = optarg; break;
+		case 'f': o->forced = true; break;
+		case 'S': o->sanitize = true; break;
+		case 'r':
+			o->region = (int)strtol(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || o->region > 255)
+				return usage_error(cli, "--region '%s' is not a region number", optarg);
+			break;
+		case 'e':
+			if (o->next == MAX_EXTENT_ARGS)
+				return usage_error(cli, "at most %d --extent options", MAX_EXTENT_ARGS);
+			if (!parse_extent(optarg, &o->ext[o->next++]))
+				return EXIT_USAGE;
+			break;
+		case 'T':
+			if (parse_timeout(optarg, &o->timeout_ms))
+				break;
+			return usage_error(cli, "--timeout '%s' is not a number of seconds", optarg);
+		default:
+			return usage_error(cli, "fabric %s: bad option", argv[0]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(cli, "fabric %s: unexpected '%s'", argv[0], argv[optind]);
+	if (!o->dir || !o->host)
+		return usage_error(cli, "fabric %s needs --dir DIR and --host NAME", argv[0]);
+	return EXIT_OK;
+}
+
+/* ---- the FM's event log ---- */
+
+struct outcome {
+	uint32_t accepted; /* extents */
+	bool rejected;
+	bool released;
+};
+
+
+/* Takes this command's records (type, host, tag, newer than t0) out of the
+ * FM log, with those too old for anyone to wait for. */
+static int fm_take(struct fab *f, uint8_t type, uint16_t host, const struct tagdax_tag *tag,
+		   uint64_t t0, struct outcome *out)
+{
+	struct fmc_events evs;
+	uint16_t *handles;
+	unsigned int n = 0;
+	int rc = fmc_get_events(&f->fm, CCI_LOG_DC, &evs);
+
+	if (rc)
+		return rc;
+	handles = calloc(evs.count ? evs.count : 1, sizeof(*handles));
+	for (unsigned int i = 0; handles && i < evs.count; i++) {
+		const struct fmc_event *e = &evs.ev[i];
+		bool mine = e->type == type && e->host_id == host && e->timestamp >= t0 &&
+			    !memcmp(e->ext.tag, tag->b, 16);
+
+		if (mine && type == CCI_DC_EVENT_ADD_RESPONSE && e->ext.len)
+			out->accepted++;
+		else if (mine && type == CCI_DC_EVENT_ADD_RESPONSE)
+			out->rejected = true;
+		else if (mine)
+			out->released = true;
+		if (mine || e->timestamp + STALE_NS < t0)
+			handles[n++] = e->handle;
+	}
+	rc = handles ? (n ? fmc_clear_events(&f->fm, CCI_LOG_DC, handles, n, false) : 0) : -ENOMEM;
+	free(handles);
+	fmc_events_free(&evs);
+	return rc;
+}
+
+/* The line of the host's agent log that says why it rejected the tag. */
+static void print_reason(struct fab *f, const char *host, const struct tagdax_tag *tag)
+{
+	char path[PATH_MAX + 64], line[512], text[37], want[64], *why = NULL;
+	FILE *log;
+
+	snprintf(path, sizeof(path), "%s/hosts/%s/agent.log", f->dir, host);
+	tagdax_tag_unparse(tag, text);
+	snprintf(want, sizeof(want), "rejected tag %s", text);
+	log = fopen(path, "re");
+	while (log && fgets(line, sizeof(line), log))
+		if (strstr(line, want)) {
+			free(why);
+			why = strdup(strstr(line, want));
+		}
+	if (log)
+		fclose(log);
+	/* the agent logs "rejected tag T (N extents): reason" */
+	fprintf(stderr, "tagdax: host %s rejected the capacity%s%s", host, why ? ": " : "\n",
+		why && strstr(why, "): ") ? strstr(why, "): ") + 3 : why ? why : "");
+	free(why);
+}
+
+/* One look: 0 when the host can resolve the tag (untagged: has accepted
+ * it), -EAGAIN when not yet, -ECANCELED when it rejected it. */
+static int added_yet(struct fab *f, const struct fabric_host_cfg *h, struct tagdax_ctx *ctx,
+		     const struct tagdax_tag *tag, uint64_t t0)
+{
+	struct outcome o = { 0 };
+	struct tagdax_dev *dev;
+	int rc = -EAGAIN, taken;
+
+	if (ctx) {
+		rc = tagdax_wait(ctx, tag, 100, &dev);
+		rc = rc == -ETIMEDOUT ? -EAGAIN : rc;
+	} else {
+		usleep(20 * 1000);
+	}
+	/* read even on success: it takes our records out of the FM log */
+	taken = fm_take(f, CCI_DC_EVENT_ADD_RESPONSE, h->id, tag, t0, &o);
+	if (o.rejected)
+		return -ECANCELED;
+	if (taken < 0)
+		return taken;
+	return !ctx && o.accepted ? 0 : rc;
+}
+
+/* After 5604h: waits until the host resolves the tag, or rejected it. */
+static int wait_added(struct fab *f, const struct fabric_host_cfg *h,
+		      const struct tagdax_tag *tag, uint64_t t0, int timeout_ms)
+{
+	struct tagdax_ctx *ctx = tagdax_tag_is_null(tag) ? NULL : fab_host_ctx(f, h->name);
+	int64_t deadline = fab_deadline(timeout_ms);
+	int rc;
+
+	if (!tagdax_tag_is_null(tag) && !ctx)
+		return EXIT_SYSTEM;
+	while ((rc = added_yet(f, h, ctx, tag, t0)) == -EAGAIN && fab_now_ms() < deadline)
+		;
+	tagdax_unref(ctx);
+	if (rc == -ECANCELED) {
+		print_reason(f, h->name, tag);
+		return EXIT_NOTFOUND;
+	}
+	if (rc) {
+		fprintf(stderr, "tagdax: host %s has not made the capacity resolvable: %s\n",
+			h->name, rc == -EAGAIN ? "timed out (is its agent running?)" : strerror(-rc));
+		return EXIT_NOTFOUND;
+	}
+	return EXIT_OK;
+}
+
+static int host_regions(struct fab *f, uint16_t host, struct fmc_region r[8], unsigned int *n)
+{
+	int rc = fmc_host_regions(&f->fm, host, r, n);
+
+	return rc ? fab_cci_error("Get Host DC Region Configuration", rc) : EXIT_OK;
+}
+
+/* Fills the 5604h request of `add`; the tag is made up for sharable
+ * capacity when none is given (tags are mandatory there). */
+static int add_request(struct cli *cli, struct fab *f, struct op *o, uint16_t host,
+		       struct fmc_change *req, struct tagdax_tag *tag)
+{
+	static const char *const names[] = { "free", "contiguous", "prescriptive" };
+	struct fmc_region *r = o->regions;
+	unsigned int n, policy = o->next ? CCI_ADD_PRESCRIPTIVE : CCI_ADD_FREE;
+	int rc;
+
+	if (o->policy) {
+		for (policy = 0; policy < 3 && strcmp(o->policy, names[policy]); policy++)
+			;
+		if (policy == 3)
+			return usage_error(cli, "--policy is free, contiguous or prescriptive");
+	}
+	if ((policy == CCI_ADD_PRESCRIPTIVE) != (o->next > 0))
+		return usage_error(cli, "--extent goes with --policy prescriptive, and it needs them");
+	if (!o->size && !o->next)
+		return usage_error(cli, "fabric add needs --size SIZE");
+	memset(req, 0, sizeof(*req));
+	if (o->size && !fab_parse_size("--size", o->size, &req->length))
+		return EXIT_USAGE;
+	memset(tag, 0, sizeof(*tag));
+	if (o->tag && !fab_parse_tag(o->tag, tag))
+		return EXIT_USAGE;
+	req->host = host;
+	req->flags = (uint8_t)policy;
+	req->region = (uint8_t)(o->region < 0 ? 0 : o->region);
+	req->ext = o->ext;
+	req->count = o->next;
+	if ((rc = host_regions(f, host, r, &o->nregions)))
+		return rc;
+	n = o->nregions;
+	if (o->next) {
+		int reg = -1;
+
+		for (unsigned int i = 0; i < n && reg < 0; i++)
+			if (o->ext[0].dpa - r[i].base < r[i].length)
+				reg = (int)i;
+		req->region = (uint8_t)(reg < 0 ? 0xff : reg);
+	}
+	if (!o->tag && req->region < n && (r[req->region].attr1 & CCI_ATTR1_SHARABLE))
+		uuid_generate_random(tag->b);
+	memcpy(req->tag, tag->b, 16);
+	for (uint32_t i = 0; i < o->next; i++)
+		memcpy(o->ext[i].tag, req->tag, 16);
+	if (o->next)
+		req->region = 0; /* reserved for prescriptive */
+	return EXIT_OK;
+}
+
+/* The region that holds a tag's capacity, from any host's extent list. */
+static int tag_region(struct fab *f, const struct tagdax_tag *tag)
+{
+	struct fmc_region r[8];
+	unsigned int n;
+	int region = -1;
+
+	if (fmc_host_regions(&f->fm, f->cfg->hosts[0].id, r, &n))
+		return -1;
+	for (unsigned int i = 0; i < f->cfg->nhosts && region < 0; i++) {
+		struct fmc_extent *x;
+		uint32_t k;
+
+		if (fmc_host_extents(&f->fm, f->cfg->hosts[i].id, &x, &k))
+			continue;
+		for (uint32_t j = 0; j < k && region < 0; j++)
+			for (unsigned int q = 0; q < n && region < 0; q++)
+				if (!memcmp(x[j].tag, tag->b, 16) && x[j].dpa - r[q].base < r[q].length)
+					region = (int)q;
+		free(x);
+	}
+	return region;
+}
+
+/* Which of the device's checks a refused add most likely failed, from
+ * what this side can see: a sentence more useful than the code alone. */
+static void add_hint(struct fab *f, const struct op *o, const struct fmc_change *req, int rc)
+{
+	const struct fmc_region *r = &o->regions[req->region];
+	struct tagdax_tag tag;
+
+	memcpy(tag.b, req->tag, 16);
+	if (rc != CCI_RC_INVALID_INPUT || req->flags == CCI_ADD_PRESCRIPTIVE)
+		return;
+	if (req->region >= o->nregions)
+		fprintf(stderr, "tagdax: region %u does not exist (the device has %u)\n",
+			req->region, o->nregions);
+	else if (!req->length)
+		fprintf(stderr, "tagdax: a size of zero asks for nothing\n");
+	else if (req->length % r->block)
+		fprintf(stderr, "tagdax: %s is not a multiple of region %u's block size (%llu bytes)\n",
+			o->size, req->region, (unsigned long long)r->block);
+	else if ((r->attr1 & CCI_ATTR1_SHARABLE) && tagdax_tag_is_null(&tag))
+		fprintf(stderr, "tagdax: region %u is sharable, and sharable capacity must carry a "
+			"tag\n", req->region);
+	else if (!tagdax_tag_is_null(&tag) && tag_region(f, &tag) >= 0)
+		fprintf(stderr, "tagdax: tag %s already names an allocation\n", o->tag);
+}
+
+int fabric_add(struct cli *cli, int argc, char **argv)
+{
+	const struct fabric_host_cfg *h = NULL;
+	char text[TAGDAX_TAG_STRLEN];
+	struct tagdax_tag tag;
+	struct fmc_change req;
+	struct op o;
+	struct fab f;
+	uint64_t t0;
+	int rc = parse_op(cli, argc, argv, &o);
+
+	if (rc || (rc = fab_open(&f, o.dir, true)))
+		return rc;
+	if (!(h = fab_host(&f, o.host)))
+		rc = EXIT_USAGE;
+	if (rc == 0)
+		rc = add_request(cli, &f, &o, h->id, &req, &tag);
+	if (rc == 0) {
+		t0 = fab_now_ns();
+		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_ADD, &req);
+		if (rc) {
+			int code = fab_cci_error("the fabric refused the add", rc);
+
+			add_hint(&f, &o, &req, rc);
+			rc = code;
+		} else {
+			rc = wait_added(&f, h, &tag, t0, o.timeout_ms);
+		}
+	}
+	if (rc == 0) {
+		tagdax_tag_unparse(&tag, text);
+		puts(text);
+	}
+	fab_close(&f);
+	return rc;
+}
+
+int fabric_share(struct cli *cli, int argc, char **argv)
+{
+	const struct fabric_host_cfg *h = NULL;
+	struct fmc_change req = { .flags = CCI_ADD_ENABLE_SHARED };
+	struct tagdax_tag tag;
+	struct op o;
+	struct fab f;
+	uint64_t t0;
+	int rc = parse_op(cli, argc, argv, &o);
+
+	if (rc == 0 && (!o.tag || o.size || o.next || o.policy))
+		rc = usage_error(cli, "fabric share takes --tag UUID (and no size, policy or extents)");
+	if (rc == 0 && !fab_parse_tag(o.tag, &tag))
+		rc = EXIT_USAGE;
+	if (rc || (rc = fab_open(&f, o.dir, true)))
+		return rc;
+	if (!(h = fab_host(&f, o.host)))
+		rc = EXIT_USAGE;
+	if (rc == 0) {
+		int region = o.region >= 0 ? o.region : tag_region(&f, &tag);
+
+		req.host = h->id;
+		req.region = (uint8_t)(region < 0 ? 0 : region);
+		memcpy(req.tag, tag.b, 16);
+		t0 = fab_now_ns();
+		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_ADD, &req);
+		if (rc) {
+			int code = fab_cci_error("the fabric refused to share it", rc);
+
+			if (rc == CCI_RC_INVALID_INPUT)
+				fprintf(stderr, "tagdax: %s\n", region < 0 ? "no host holds "
+					"capacity with that tag" : "the host may already have it");
+			rc = code;
+		} else {
+			rc = wait_added(&f, h, &tag, t0, o.timeout_ms);
+		}
+	}
+	if (rc == 0)
+		printf("%s now shares %s\n", h->name, o.tag);
+	fab_close(&f);
+	return rc;
+}
+
+/* What a release takes: the tag's capacity, or (prescriptive) ranges. */
+struct target {
+	const struct tagdax_tag *tag;
+	const struct fmc_extent *ext;
+	uint32_t n;
+};
+
+static bool hits(const struct target *t, uint64_t dpa, uint64_t len, const uint8_t *tag)
+{
+	if (!t->n)
+		return tag && !memcmp(tag, t->tag->b, 16);
+	for (uint32_t i = 0; i < t->n; i++)
+		if (dpa < t->ext[i].dpa + t->ext[i].len && t->ext[i].dpa < dpa + len)
+			return true;
+	return false;
+}
+
+/* Does the host's extent list (5603h) still hold some of the target?
+ * *tag_left: does it hold anything with the tag at all? */
+static int fm_holds(struct fab *f, uint16_t host, const struct target *t, bool *tag_left)
+{
+	struct fmc_extent *x;
+	uint32_t n;
+	int held = 0, rc = fmc_host_extents(&f->fm, host, &x, &n);
+
+	if (rc)
+		return rc < 0 ? rc : -EIO;
+	*tag_left = false;
+	for (uint32_t i = 0; i < n; i++) {
+		held |= hits(t, x[i].dpa, x[i].len, x[i].tag);
+		*tag_left |= !memcmp(x[i].tag, t->tag->b, 16);
+	}
+	free(x);
+	return held;
+}
+
+/* Has the host caught up with a release the device has done: no device
+ * with the released capacity, and (a partial release) a device with what
+ * is left? */
+static bool host_done(struct tagdax_ctx *ctx, const struct target *t, bool tag_left)
+{
+	struct tagdax_dev *dev;
+	uint64_t start, len;
+
+	tagdax_rescan(ctx);
+	if (tagdax_resolve(ctx, t->tag, &dev) == -ENOENT)
+		return !tag_left;
+	for (unsigned int i = 0; dev && i < tagdax_dev_get_extent_count(dev); i++)
+		if (tagdax_dev_get_extent(dev, i, &start, &len) == 0 && hits(t, start, len, NULL))
+			return false;
+	return t->n && dev;
+}
+
+/* After 5605h: waits until neither the device (the host's extent list) nor
+ * the host (its devices) has the released capacity any more.  A forced
+ * release is done at the device at once; the wait is for the host. */
+static int wait_released(struct fab *f, const struct fabric_host_cfg *h,
+			 const struct target *t, uint64_t t0, int timeout_ms)
+{
+	struct tagdax_ctx *ctx = fab_host_ctx(f, h->name);
+	int64_t deadline = fab_deadline(timeout_ms);
+	struct outcome o = { 0 };
+	bool done = false, tag_left;
+	int held = 1;
+
+	while (ctx && (held = fm_holds(f, h->id, t, &tag_left)) >= 0 &&
+	       !(done = !held && host_done(ctx, t, tag_left)) && fab_now_ms() < deadline)
+		usleep(20 * 1000);
+	tagdax_unref(ctx);
+	fm_take(f, CCI_DC_EVENT_CAPACITY_RELEASED, h->id, t->tag, t0, &o);
+	if (!ctx)
+		return EXIT_SYSTEM;
+	if (held < 0)
+		return fab_cci_error("Get DC Region Extent Lists", held);
+	if (held) {
+		fprintf(stderr, "tagdax: the release is pending: host %s still has the device "
+			"mapped; it gives the capacity back once nothing maps it\n", h->name);
+		return EXIT_NOTFOUND;
+	}
+	if (!done) {
+		fprintf(stderr, "tagdax: host %s still shows the device (is its agent running?)\n",
+			h->name);
+		return EXIT_NOTFOUND;
+	}
+	return EXIT_OK;
+}
+
+int fabric_release(struct cli *cli, int argc, char **argv)
+{
+	const struct fabric_host_cfg *h = NULL;
+	struct fmc_change req = { 0 };
+	struct tagdax_tag tag;
+	struct target whole = { .tag = &tag }, what;
+	struct op o;
+	struct fab f;
+	uint64_t t0;
+	int rc = parse_op(cli, argc, argv, &o);
+
+	if (rc == 0 && (!o.tag || o.size || o.policy))
+		rc = usage_error(cli, "fabric release takes --tag UUID (and no size or policy)");
+	if (rc == 0 && !fab_parse_tag(o.tag, &tag))
+		rc = EXIT_USAGE;
+	if (rc || (rc = fab_open(&f, o.dir, true)))
+		return rc;
+	if (!(h = fab_host(&f, o.host)))
+		rc = EXIT_USAGE;
+	if (rc == 0) {
+		req.host = h->id;
+		req.flags = (uint8_t)((o.next ? CCI_RELEASE_PRESCRIPTIVE : CCI_RELEASE_TAG_BASED) |
+				      (o.forced ? CCI_RELEASE_FORCED : 0) |
+				      (o.sanitize ? CCI_RELEASE_SANITIZE : 0));
+		memcpy(req.tag, tag.b, 16);
+		for (uint32_t i = 0; i < o.next; i++)
+			memcpy(o.ext[i].tag, tag.b, 16);
+		req.ext = o.ext;
+		req.count = o.next;
+		what = (struct target){ .tag = &tag, .ext = o.ext, .n = o.next };
+		t0 = fab_now_ns();
+		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_RELEASE, &req);
+		if (rc) {
+			int code = fab_cci_error("the fabric refused the release", rc);
+
+			bool any;
+
+			if (rc == CCI_RC_INVALID_INPUT && fm_holds(&f, h->id, &whole, &any) == 0)
+				fprintf(stderr, "tagdax: host %s holds no capacity with tag %s\n",
+					h->name, o.tag);
+			rc = code;
+		} else {
+			rc = wait_released(&f, h, &what, t0, o.timeout_ms);
+		}
+	}
+	if (rc == 0)
+		printf("%s released %s%s\n", h->name, o.tag, o.forced ? " (forced)" : "");
+	fab_close(&f);
+	return rc;
+}

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tagdax fabric up / down.  The daemon and the host agents are forks of this
+ * binary (there is no helper program to find), each in its own session, its
+ * log file as stdout and stderr, every other inherited descriptor closed (a
+ * caller's pipe held open by a daemon would hang the caller).  Each gets a
+ * process name, tagdax-fabricd or tagdax-agent, which is also how `down`
+ * and `up` tell a live fabric process from a recycled pid.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fabric.h"
+#include "fabric/agent.h"
+#include "fabric/fabricd.h"
+
+#define DAEMON_NAME "tagdax-fabricd"
+#define AGENT_NAME "tagdax-agent"
+
+struct up_opts {
+	const char *dir;
+	const char *config;
+	int timeout_ms;
+	bool purge;
+};
+
+static int parse_opts(struct cli *cli, int argc, char **argv, struct up_opts *o, bool up)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "purge", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	*o = (struct up_opts){ .timeout_ms = 30000 };
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'd')
+			o->dir = optarg;
+		else if (opt == 'c' && up)
+			o->config = optarg;
+		else if (opt == 'p' && !up)
+			o->purge = true;
+		else if (opt == 't' && parse_timeout(optarg, &o->timeout_ms))
+			continue;
+		else
+			return usage_error(cli, "fabric %s: bad option or value", argv[0]);
+	}
+	if (optind < argc)
+		return usage_error(cli, "fabric %s: unexpected '%s'", argv[0], argv[optind]);
+	if (!o->dir)
+		return usage_error(cli, "fabric %s needs --dir DIR", argv[0]);
+	return EXIT_OK;
+}
+
+/* ---- processes ---- */
+
+/* pid runs and is ours: /proc/PID/stat names it `name` and it is no zombie
+ * (a container's init may never reap orphans). */
+static bool proc_alive(pid_t pid, const char *name)
+{
+	char path[64], buf[256], *open, *close;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	open = strchr(buf, '(');
+	close = strrchr(buf, ')');
+	if (!open || !close || close < open || close[1] != ' ')
+		return false;
+	*close = '\0';
+	return !strcmp(open + 1, name) && close[2] != 'Z' && close[2] != 'X';
+}
+
+static pid_t read_pid(const char *fmt, const char *dir, const char *host)
+{
+	char path[PATH_MAX + 128];
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), fmt, dir, host);
+	f = fopen(path, "re");
+	if (f && fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	if (f)
+		fclose(f);
+	return (pid_t)pid;
+}
+
+static pid_t daemon_pid(const char *dir)
+{
+	return read_pid("%s/fabricd.pid%s", dir, "");
+}
+
+static pid_t agent_pid(const char *dir, const char *host)
+{
+	return read_pid("%s/hosts/%s/agent.pid", dir, host);
+}
+
+struct job {
+	const char *dir;
+	const char *host; /* NULL: the daemon */
+	char config[PATH_MAX + 16];
+};
+
+static int run_job(struct job *j)
+{
+	if (!j->host)
+		return fabricd_run(j->dir, j->config);
+	return agent_run(j->dir, j->host);
+}
+
+/* Forks a detached fabric process logging to log. */
+static pid_t spawn(struct job *j, const char *log, const char *name)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (out < 0 || in < 0 || setsid() < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+	    dup2(out, 2) < 0)
+		_exit(1);
+	close_range(3, ~0u, 0);
+	prctl(PR_SET_NAME, name);
+	signal(SIGPIPE, SIG_IGN);
+	_exit(run_job(j) ? 1 : 0);
+}
+
+/* Prints the last lines of a log after a failed start. */
+static void show_log(const char *log)
+{
+	char lines[6][512];
+	unsigned int n = 0;
+	FILE *f = fopen(log, "re");
+
+	while (f && fgets(lines[n % 6], sizeof(lines[0]), f))
+		n++;
+	if (f)
+		fclose(f);
+	fprintf(stderr, "tagdax: last lines of %s:\n", log);
+	for (unsigned int i = n > 6 ? n - 6 : 0; i < n; i++)
+		fprintf(stderr, "  %s", lines[i % 6]);
+}
+
+static bool fm_answers(const char *dir)
+{
+	char path[PATH_MAX + 16];
+	struct fmc c;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/fm.sock", dir);
+	rc = fmc_open(&c, path, 1000);
+	if (rc == 0)
+		rc = fmc_call(&c, CCI_FM_GET_DCD_INFO, NULL, 0, NULL, NULL);
+	fmc_close(&c);
+	return rc == 0;
+}
+
+/* Waits until the child is ready (ready() true) or has died. */
+static bool wait_ready(pid_t pid, int timeout_ms, bool (*ready)(struct job *), struct job *j)
+{
+	int64_t deadline = fab_deadline(timeout_ms);
+
+	while (fab_now_ms() < deadline) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return false;
+		if (ready(j))
+			return true;
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
+static bool daemon_ready(struct job *j)
+{
+	return fm_answers(j->dir);
+}
+
+static bool agent_ready(struct job *j)
+{
+	return agent_pid(j->dir, j->host) > 0 && proc_alive(agent_pid(j->dir, j->host), AGENT_NAME);
+}
+
+/* ---- stopping ---- */
+
+static void signal_all(struct fab *f, int sig, bool agents, bool daemon)
+{
+	for (unsigned int i = 0; agents && i < f->cfg->nhosts; i++) {
+		pid_t pid = agent_pid(f->dir, f->cfg->hosts[i].name);
+
+		if (proc_alive(pid, AGENT_NAME))
+			kill(pid, sig);
+	}
+	if (daemon && proc_alive(daemon_pid(f->dir), DAEMON_NAME))
+		kill(daemon_pid(f->dir), sig);
+}
+
+static bool any_alive(struct fab *f)
+{
+	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
+		if (proc_alive(agent_pid(f->dir, f->cfg->hosts[i].name), AGENT_NAME))
+			return true;
+	return proc_alive(daemon_pid(f->dir), DAEMON_NAME);
+}
+
+static void unlink_fmt(const char *fmt, const char *dir, const char *host)
+{
+	char path[PATH_MAX + 128];
+
+	snprintf(path, sizeof(path), fmt, dir, host);
+	unlink(path);
+}
+
+/* Leaves state, devices and logs; takes away what says "running". */
+static void remove_runtime(struct fab *f)
+{
+	unlink_fmt("%s/fm.sock%s", f->dir, "");
+	unlink_fmt("%s/fabricd.pid%s", f->dir, "");
+	for (unsigned int i = 0; i < f->cfg->nhosts; i++) {
+		unlink_fmt("%s/hosts/%s/mbox.sock", f->dir, f->cfg->hosts[i].name);
+		unlink_fmt("%s/hosts/%s/irq.sock", f->dir, f->cfg->hosts[i].name);
+		unlink_fmt("%s/hosts/%s/agent.pid", f->dir, f->cfg->hosts[i].name);
+	}
+}
+
+/* Stops every process of the fabric: agents first (so none of them
+ * reconnects to a dying daemon), then the daemon; SIGKILL after timeout. */
+static bool stop_all(struct fab *f, int timeout_ms)
+{
+	int64_t deadline = fab_deadline(timeout_ms);
+
+	signal_all(f, SIGTERM, true, false);
+	while (fab_now_ms() < deadline && any_alive(f)) {
+		signal_all(f, SIGTERM, false, true);
+		usleep(20 * 1000);
+	}
+	if (!any_alive(f))
+		return true;
+	signal_all(f, SIGKILL, true, true);
+	usleep(100 * 1000);
+	return false;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void rm_rf(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Deletes what the fabric made in DIR, the backing memory included (it
+ * may live in /dev/shm behind DIR/backing). */
+static void purge(struct fab *f)
+{
+	static const char *const names[] = {
+		"state", "hosts", "layout", "config.json", "fabricd.log", "fabricd.pid", "fm.sock",
+	};
+	char path[PATH_MAX + 32], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/backing", f->dir);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		rm_rf(target);
+	}
+	rm_rf(path);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
+		rm_rf(path);
+	}
+	rmdir(f->dir); /* only if nothing else was in it */
+}
+
+int fabric_down(struct cli *cli, int argc, char **argv)
+{
+	struct up_opts o;
+	struct fab f;
+	bool running, clean;
+	int rc = parse_opts(cli, argc, argv, &o, false);
+
+	if (rc)
+		return rc;
+	rc = fab_open(&f, o.dir, false);
+	if (rc) {
+		fab_close(&f);
+		return rc;
+	}
+	running = any_alive(&f);
+	clean = stop_all(&f, o.timeout_ms);
+	remove_runtime(&f);
+	if (o.purge)
+		purge(&f);
+	printf("%s %s%s\n", running ? "stopped the fabric in" : "no fabric was running in",
+	       f.dir, o.purge ? "; its state and memory are deleted" : "");
+	if (!clean)
+		fprintf(stderr, "tagdax: some fabric processes ignored SIGTERM and were killed\n");
+	fab_close(&f);
+	return EXIT_OK;
+}
+
+/* ---- starting ---- */
+
+static int mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+static char *read_all(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "re"), *m = open_memstream(&text, &len);
+	char buf[4096];
+	size_t n;
+
+	while (f && m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, m);
+	if (m)
+		fclose(m);
+	if (!f) {
+		free(text);
+		return NULL;
+	}
+	fclose(f);
+	return text;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	char tmp[2 * PATH_MAX];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	if (fclose(f) || rename(tmp, path))
+		return -errno;
+	return 0;
+}
+
+/* The configuration text to start with: --config, else the one a previous
+ * run left in DIR, else the embedded sample.  Validated before anything
+ * starts. */
+static char *config_text(const char *file, const char *dir, struct fabric_config *cfg)
+{
+	char path[PATH_MAX + 16], err[256];
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	if (!file && access(path, F_OK) == 0)
+		file = path;
+	text = file ? read_all(file) : strdup(fabric_sample_config);
+	if (!text) {
+		fprintf(stderr, "tagdax: %s: %s\n", file ? file : "config", strerror(errno));
+		return NULL;
+	}
+	if (fabric_config_parse(text, cfg, err, sizeof(err))) {
+		fprintf(stderr, "tagdax: %s: %s\n", file ? file : "embedded sample config", err);
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static bool start_daemon(struct fab *f, int timeout_ms, pid_t *pid)
+{
+	struct job j = { .dir = f->dir };
+	char log[PATH_MAX + 16];
+
+	snprintf(j.config, sizeof(j.config), "%s/config.json", f->dir);
+	snprintf(log, sizeof(log), "%s/fabricd.log", f->dir);
+	/* the daemon writes its own pid file; its stderr goes to its log too,
+	 * so that nothing it prints (a crash report) is lost */
+	*pid = spawn(&j, log, DAEMON_NAME);
+	if (*pid < 0)
+		return false;
+	if (wait_ready(*pid, timeout_ms, daemon_ready, &j))
+		return true;
+	fprintf(stderr, "tagdax: the fabric daemon did not come up\n");
+	show_log(log);
+	return false;
+}
+
+static bool start_agents(struct fab *f, int timeout_ms)
+{
+	pid_t pids[FABRIC_MAX_HOSTS];
+	struct job j = { .dir = f->dir };
+	char log[PATH_MAX + 64];
+
+	for (unsigned int i = 0; i < f->cfg->nhosts; i++) {
+		snprintf(log, sizeof(log), "%s/hosts/%s", f->dir, f->cfg->hosts[i].name);
+		mkdir_p(log);
+		strcat(log, "/agent.log");
+		j.host = f->cfg->hosts[i].name;
+		pids[i] = spawn(&j, log, AGENT_NAME);
+		if (pids[i] < 0)
+			return false;
+	}
+	for (unsigned int i = 0; i < f->cfg->nhosts; i++) {
+		j.host = f->cfg->hosts[i].name;
+		if (!wait_ready(pids[i], timeout_ms, agent_ready, &j)) {
+			snprintf(log, sizeof(log), "%s/hosts/%s/agent.log", f->dir, j.host);
+			fprintf(stderr, "tagdax: the agent of host %s did not come up\n", j.host);
+			show_log(log);
+			/* an agent writes its pid file only once it serves */
+			for (unsigned int k = 0; k < f->cfg->nhosts; k++)
+				kill(pids[k], SIGTERM);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int up_in(struct fab *f, const char *text, int timeout_ms)
+{
+	char path[PATH_MAX + 16];
+	pid_t daemon;
+
+	if (fm_answers(f->dir) || proc_alive(daemon_pid(f->dir), DAEMON_NAME)) {
+		fprintf(stderr, "tagdax: a fabric is already running in %s (daemon pid %d); "
+			"'tagdax fabric down --dir %s' stops it\n", f->dir, (int)daemon_pid(f->dir),
+			f->dir);
+		return EXIT_NOTFOUND;
+	}
+	stop_all(f, 5000); /* agents a crashed run left behind */
+	remove_runtime(f);
+	snprintf(path, sizeof(path), "%s/config.json", f->dir);
+	if (write_file(path, text)) {
+		fprintf(stderr, "tagdax: cannot write %s: %s\n", path, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (!start_daemon(f, timeout_ms, &daemon) || !start_agents(f, timeout_ms)) {
+		stop_all(f, 2000);
+		remove_runtime(f);
+		return EXIT_NOTFOUND;
+	}
+	printf("fabric up in %s: daemon pid %d, %u host%s (", f->dir, (int)daemon,
+	       f->cfg->nhosts, f->cfg->nhosts == 1 ? "" : "s");
+	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
+		printf("%s%s", i ? ", " : "", f->cfg->hosts[i].name);
+	printf("), %u region%s\n", f->cfg->nregions, f->cfg->nregions == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+int fabric_up(struct cli *cli, int argc, char **argv)
+{
+	struct up_opts o;
+	struct fab f = { .fm.fd = -1 };
+	char *text = NULL;
+	int rc = parse_opts(cli, argc, argv, &o, true);
+
+	if (rc)
+		return rc;
+	/* The configuration first: a bad one leaves no trace, not even DIR. */
+	f.cfg = malloc(sizeof(*f.cfg));
+	if (!f.cfg)
+		return EXIT_SYSTEM;
+	text = config_text(o.config, o.dir, f.cfg);
+	if (!text) {
+		rc = EXIT_USAGE;
+	} else if (mkdir_p(o.dir) || !realpath(o.dir, f.dir)) {
+		fprintf(stderr, "tagdax: %s: %s\n", o.dir, strerror(errno));
+		rc = EXIT_SYSTEM;
+	} else if (strpbrk(f.dir, " \t\n#")) {
+		fprintf(stderr, "tagdax: %s: the fabric directory's path may not contain "
+			"blanks or '#' (device descriptors carry it)\n", f.dir);
+		rc = EXIT_USAGE;
+	} else {
+		rc = up_in(&f, text, o.timeout_ms);
+	}
+	free(text);
+	fab_close(&f);
+	return rc;
+}

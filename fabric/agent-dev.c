@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The devices a host agent makes of accepted capacity, as docs/fabric.md
+ * lays them out: DIR/hosts/NAME/dev/daxR.N, a symlink to the region's
+ * backing file, and DIR/hosts/NAME/devices/daxR.N, the descriptor the emu
+ * provider reads.  Both are replaced atomically (temporary name, rename), the
+ * link first, so a descriptor never names a device that is not there.
+ *
+ * In use means: a process holds a shared flock on the descriptor (tagdax_map
+ * takes one for as long as the mapping lives).  A release takes the exclusive
+ * lock without waiting; holding it while unlinking closes the window in
+ * which a new mapper could slip in.
+ *
+ * A forced release cannot wait.  On hardware the host loses access at once
+ * and later accesses fault; here the backing file stays mapped in the
+ * processes that hold the device, so the agent emulates the fault: every
+ * process holding the descriptor's lock (found in /proc/locks by its inode,
+ * confirmed through /proc/PID/fd) gets SIGBUS, the signal a faulting access
+ * to a vanished DAX mapping raises.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "agent-int.h"
+
+bool tag_is_null(const uint8_t tag[16])
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(tag, zero, 16);
+}
+
+bool extents_overlap(const struct fmc_extent *x, const struct fmc_extent *y)
+{
+	return x->dpa < y->dpa + y->len && y->dpa < x->dpa + x->len;
+}
+
+int region_of(const struct agent *a, uint64_t dpa, uint64_t len)
+{
+	for (int i = 0; i < AGENT_REGIONS; i++) {
+		const struct agent_region *r = &a->regions[i];
+
+		if (r->present && dpa >= r->base && len <= r->length &&
+		    dpa - r->base <= r->length - len)
+			return i;
+	}
+	return -1;
+}
+
+struct agent_dev *dev_find_extent(struct agent *a, const struct fmc_extent *e)
+{
+	for (struct agent_dev *d = a->devs; d; d = d->next)
+		for (uint32_t i = 0; i < d->n; i++)
+			if (extents_overlap(&d->ext[i], e))
+				return d;
+	return NULL;
+}
+
+struct agent_dev *dev_find_tag(struct agent *a, const uint8_t tag[16])
+{
+	for (struct agent_dev *d = a->devs; d; d = d->next)
+		if (!memcmp(d->tag, tag, 16))
+			return d;
+	return NULL;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	char *p;
+
+	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
+/* The descriptor's text (docs/fabric.md), malloc'ed. */
+static char *desc_text(struct agent *a, const struct agent_dev *d)
+{
+	const struct agent_region *r = &a->regions[d->region];
+	char tag[37], *text = NULL;
+	size_t len = 0, size = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	for (uint32_t i = 0; i < d->n; i++)
+		size += d->ext[i].len;
+	uuid_unparse_lower(d->tag, tag);
+	fprintf(f, "tag %s\npath %s/%s\nsize %zu\n", tag, a->devdir, d->name, size);
+	if (r->sharable || r->readonly)
+		fprintf(f, "flags %s%s%s\n", r->sharable ? "sharable" : "",
+			r->sharable && r->readonly ? "," : "", r->readonly ? "readonly" : "");
+	fprintf(f, "region %u\n", d->region);
+	for (uint32_t i = 0; i < d->n; i++)
+		fprintf(f, "segment %llu %llu\n",
+			(unsigned long long)(r->offset + d->ext[i].dpa - r->base),
+			(unsigned long long)d->ext[i].len);
+	for (uint32_t i = 0; i < d->n; i++)
+		fprintf(f, "extent %llu %llu\n", (unsigned long long)d->ext[i].dpa,
+			(unsigned long long)d->ext[i].len);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static int write_atomic(const char *dir, const char *name, const char *text)
+{
+	char *tmp = NULL, *path = join(dir, name);
+	size_t len = strlen(text);
+	int fd = -1, rc = -ENOMEM;
+
+	if (path && asprintf(&tmp, "%s/.%s.tmp", dir, name) >= 0) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		rc = fd < 0 || write(fd, text, len) != (ssize_t)len ? -errno : 0;
+	}
+	if (fd >= 0 && close(fd) && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path))
+		rc = -errno;
+	if (rc && tmp)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static int symlink_atomic(const char *target, const char *dir, const char *name)
+{
+	char *tmp = NULL, *path = join(dir, name);
+	int rc = -ENOMEM;
+
+	if (path && asprintf(&tmp, "%s/.%s.tmp", dir, name) >= 0) {
+		unlink(tmp);
+		rc = symlink(target, tmp) || rename(tmp, path) ? -errno : 0;
+		if (rc)
+			unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static bool same_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	char *buf = malloc(len + 2);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = buf && fd >= 0 ? read(fd, buf, len + 1) : -1;
+	bool same = n == (ssize_t)len && !memcmp(buf, text, len);
+
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return same;
+}
+
+static bool link_points_to(const char *path, const char *target)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return !strcmp(buf, target);
+}
+
+/* Writes dev's link and descriptor unless they are already what they should
+ * be: rewriting a descriptor would replace the inode its mappers lock. */
+int dev_refresh(struct agent *a, const struct agent_dev *d)
+{
+	const char *target = a->regions[d->region].path;
+	char *text = desc_text(a, d), *link = join(a->devdir, d->name);
+	char *desc = join(a->descdir, d->name);
+	int rc = text && link && desc ? 0 : -ENOMEM;
+
+	if (rc == 0 && !link_points_to(link, target))
+		rc = symlink_atomic(target, a->devdir, d->name);
+	if (rc == 0 && !same_text(desc, text))
+		rc = write_atomic(a->descdir, d->name, text);
+	free(text);
+	free(link);
+	free(desc);
+	return rc;
+}
+
+static void dev_free(struct agent_dev *d)
+{
+	if (d)
+		free(d->ext);
+	free(d);
+}
+
+static void dev_unlink_from_list(struct agent *a, struct agent_dev *dev)
+{
+	for (struct agent_dev **p = &a->devs; *p; p = &(*p)->next)
+		if (*p == dev) {
+			*p = dev->next;
+			break;
+		}
+	dev_free(dev);
+}
+
+/* Lowest unused N for daxR.N: hosts number their devices independently. */
+static unsigned int next_id(struct agent *a, unsigned int region)
+{
+	for (unsigned int id = 0;; id++) {
+		char name[32];
+		bool used = false;
+
+		snprintf(name, sizeof(name), "dax%u.%u", region, id);
+		for (struct agent_dev *d = a->devs; d && !used; d = d->next)
+			used = !strcmp(d->name, name);
+		if (!used)
+			return id;
+	}
+}
+
+static int by_seq(const void *x, const void *y)
+{
+	const struct fmc_extent *a = x, *b = y;
+
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return a->dpa < b->dpa ? -1 : a->dpa > b->dpa;
+}
+
+int dev_publish(struct agent *a, const struct fmc_extent *ext, uint32_t n)
+{
+	struct agent_dev *d = calloc(1, sizeof(*d));
+	int region = n ? region_of(a, ext[0].dpa, ext[0].len) : -1;
+	char tag[37];
+	int rc;
+
+	if (!d || region < 0 || !(d->ext = malloc(n * sizeof(*ext)))) {
+		dev_free(d);
+		return region < 0 ? -EINVAL : -ENOMEM;
+	}
+	memcpy(d->ext, ext, n * sizeof(*ext));
+	d->n = n;
+	d->region = (unsigned int)region;
+	memcpy(d->tag, ext[0].tag, 16);
+	/* Sharable capacity is laid out by shared sequence number, so every
+	 * host sees the same bytes at the same device offsets. */
+	if (a->regions[region].sharable)
+		qsort(d->ext, n, sizeof(*ext), by_seq);
+	snprintf(d->name, sizeof(d->name), "dax%d.%u", region, next_id(a, (unsigned int)region));
+	rc = dev_refresh(a, d);
+	if (rc) {
+		agent_log(a, "cannot publish %s: %s", d->name, strerror(-rc));
+		dev_free(d);
+		return rc;
+	}
+	d->next = a->devs;
+	a->devs = d;
+	uuid_unparse_lower(d->tag, tag);
+	agent_log(a, "published %s/%s for tag %s (%u extent%s)", a->devdir, d->name, tag, n,
+		  n == 1 ? "" : "s");
+	return 0;
+}
+
+static void unlink_files(struct agent *a, const struct agent_dev *dev)
+{
+	char *desc = join(a->descdir, dev->name), *link = join(a->devdir, dev->name);
+
+	if (desc)
+		unlink(desc); /* first: resolve stops finding it */
+	if (link)
+		unlink(link);
+	free(desc);
+	free(link);
+}
+
+int dev_unpublish_if_free(struct agent *a, struct agent_dev *dev)
+{
+	char *desc = join(a->descdir, dev->name);
+	int fd = desc ? open(desc, O_RDONLY | O_CLOEXEC) : -1;
+
+	free(desc);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return 0;
+	}
+	unlink_files(a, dev);
+	if (fd >= 0)
+		close(fd); /* drops the exclusive lock only now */
+	agent_log(a, "unpublished %s", dev->name);
+	dev_unlink_from_list(a, dev);
+	return 1;
+}
+
+/* Does pid have an open file that is (dev, ino)? */
+static bool pid_holds(pid_t pid, dev_t dev, ino_t ino)
+{
+	char path[64];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	while (d && !found && (de = readdir(d))) {
+		char fdpath[320];
+		struct stat st;
+
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
+		found = de->d_name[0] != '.' && !stat(fdpath, &st) && st.st_dev == dev &&
+			st.st_ino == ino;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* SIGBUS to every other process holding a flock on (dev, ino). */
+static unsigned int signal_lockers(struct agent *a, dev_t dev, ino_t ino)
+{
+	char line[256];
+	unsigned int hit = 0;
+	FILE *f = fopen("/proc/locks", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char kind[16], devino[64];
+		unsigned long long inode;
+		char *colon;
+		int pid;
+
+		if (strstr(line, "->") ||
+		    sscanf(line, "%*s %15s %*s %*s %d %63s", kind, &pid, devino) != 3 ||
+		    strcmp(kind, "FLOCK") || !(colon = strrchr(devino, ':')) ||
+		    sscanf(colon + 1, "%llu", &inode) != 1 || inode != (unsigned long long)ino ||
+		    pid <= 0 || pid == getpid() || !pid_holds(pid, dev, ino))
+			continue;
+		if (kill(pid, SIGBUS) == 0) {
+			agent_log(a, "revoked access: SIGBUS to pid %d", pid);
+			hit++;
+		}
+	}
+	if (f)
+		fclose(f);
+	return hit;
+}
+
+void dev_revoke(struct agent *a, struct agent_dev *dev)
+{
+	char *desc = join(a->descdir, dev->name);
+	struct stat st;
+	bool have = desc && stat(desc, &st) == 0;
+
+	unlink_files(a, dev);
+	/* After the unlink no new mapper can find it; now fault the old ones. */
+	if (have)
+		signal_lockers(a, st.st_dev, st.st_ino);
+	agent_log(a, "revoked %s", dev->name);
+	free(desc);
+	dev_unlink_from_list(a, dev);
+}
+
+void devs_free(struct agent *a)
+{
+	while (a->devs) {
+		struct agent_dev *d = a->devs;
+
+		a->devs = d->next;
+		dev_free(d);
+	}
+}

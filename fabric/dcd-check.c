@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The bookkeeping invariants of the DCD model (see dcd.h), checked after
+ * loading a saved state and after every command in the tests: caps sorted,
+ * aligned and inside their regions, never free space at the same time,
+ * allocated + free = region; every extent a host holds or was offered is
+ * exactly a cap; each cap's count equals the hosts that hold or were
+ * offered it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcd.h"
+
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EUCLEAN;
+}
+
+static bool same_extent(const struct dcd_extent *a, const struct dcd_extent *b)
+{
+	return a->dpa == b->dpa && a->len == b->len && !memcmp(a->tag, b->tag, 16) &&
+	       a->seq == b->seq && a->region == b->region;
+}
+
+/* An extent someone holds or was offered must be exactly a cap. */
+static int check_is_cap(const struct dcd *d, const struct dcd_extent *x, uint32_t *refs,
+			const char *who, char *err, size_t errlen)
+{
+	int i = dcd_cap_find(d, x->dpa);
+
+	if (i < 0 || !same_extent(&d->caps[i].x, x))
+		return bad(err, errlen, "%s extent %#" PRIx64 "+%#" PRIx64 " is not a cap", who,
+			   x->dpa, x->len);
+	refs[i]++;
+	return 0;
+}
+
+static int check_caps(const struct dcd *d, char *err, size_t errlen)
+{
+	uint64_t used[FABRIC_MAX_REGIONS] = { 0 };
+
+	for (uint32_t i = 0; i < d->ncaps; i++) {
+		const struct dcd_extent *x = &d->caps[i].x;
+		const struct dcd_region *r;
+
+		if (x->region >= d->nregions || dcd_region_of(d, x->dpa, x->len) != x->region)
+			return bad(err, errlen, "cap %u is outside its region", i);
+		r = &d->region[x->region];
+		if (!x->len || x->dpa % r->block_size || x->len % r->block_size)
+			return bad(err, errlen, "cap %u is not block aligned", i);
+		if (i && d->caps[i - 1].x.dpa + d->caps[i - 1].x.len > x->dpa)
+			return bad(err, errlen, "caps %u and %u overlap or are out of order", i - 1,
+				   i);
+		if (!fabric_alloc_is_used(r->free, x->dpa, x->len))
+			return bad(err, errlen, "cap %u is also free space", i);
+		if (r->sharable && dcd_tag_is_null(x->tag))
+			return bad(err, errlen, "cap %u is sharable and untagged", i);
+		used[x->region] += x->len;
+	}
+	for (unsigned int i = 0; i < d->nregions; i++)
+		if (used[i] + fabric_alloc_avail(d->region[i].free) != d->region[i].length)
+			return bad(err, errlen, "region %u: allocated + free != length", i);
+	return 0;
+}
+
+int dcd_check(const struct dcd *d, char *err, size_t errlen)
+{
+	uint32_t *refs;
+	int rc;
+
+	rc = check_caps(d, err, errlen);
+	if (rc)
+		return rc;
+	refs = calloc(d->ncaps + 1, sizeof(*refs));
+	if (!refs)
+		return -ENOMEM;
+	for (unsigned int hi = 0; hi < d->nhosts && !rc; hi++) {
+		const struct dcd_host *h = &d->host[hi];
+
+		for (uint32_t i = 0; i < h->nlist && !rc; i++) {
+			rc = check_is_cap(d, &h->list[i], refs, h->name, err, errlen);
+			for (uint32_t j = 0; j < i && !rc; j++)
+				if (overlap(h->list[i].dpa, h->list[i].len, h->list[j].dpa,
+					    h->list[j].len))
+					rc = bad(err, errlen, "host %s holds overlapping extents",
+						 h->name);
+		}
+		for (uint32_t g = 0; g < h->npending && !rc; g++)
+			for (uint32_t i = 0; !h->pending[g].dead && i < h->pending[g].n && !rc; i++)
+				rc = check_is_cap(d, &h->pending[g].x[i], refs, h->name, err,
+						  errlen);
+		if (!rc && h->log.n > h->log.cap)
+			rc = bad(err, errlen, "host %s: event log over its bound", h->name);
+	}
+	for (uint32_t i = 0; i < d->ncaps && !rc; i++)
+		if (refs[i] != d->caps[i].refs || !refs[i])
+			rc = bad(err, errlen, "cap %u has %u references, counted %u", i,
+				 d->caps[i].refs, refs[i]);
+	free(refs);
+	return rc;
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Range arithmetic over a host's extents: how much of a range a host holds
+ * or was offered, the pieces a release cuts out of its list, the rule that
+ * sharable capacity is released whole, and the More chains of 4802h/4803h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcd.h"
+
+static uint64_t intersect(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	uint64_t lo = a > b ? a : b, hi = a + alen < b + blen ? a + alen : b + blen;
+
+	return hi > lo ? hi - lo : 0;
+}
+
+uint64_t dcd_host_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < h->nlist; i++)
+		sum += intersect(h->list[i].dpa, h->list[i].len, dpa, len);
+	return sum;
+}
+
+uint64_t dcd_group_covered(const struct dcd_group *g, uint64_t dpa, uint64_t len)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < g->n; i++)
+		sum += intersect(g->x[i].dpa, g->x[i].len, dpa, len);
+	return sum;
+}
+
+uint64_t dcd_host_pending_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t g = 0; g < h->npending; g++)
+		if (!h->pending[g].dead)
+			sum += dcd_group_covered(&h->pending[g], dpa, len);
+	return sum;
+}
+
+int dcd_host_pieces(const struct dcd_host *h, const struct dcd_range *r, uint32_t n,
+		    struct dcd_range **out, uint32_t *nout)
+{
+	struct dcd_range *p = NULL;
+	uint32_t k = 0, cap = 0;
+
+	for (uint32_t i = 0; i < h->nlist; i++)
+		for (uint32_t j = 0; j < n; j++) {
+			const struct dcd_extent *e = &h->list[i];
+			uint64_t lo = e->dpa > r[j].dpa ? e->dpa : r[j].dpa;
+
+			if (!intersect(e->dpa, e->len, r[j].dpa, r[j].len))
+				continue;
+			if (dcd_reserve((void **)&p, &cap, k + 1, sizeof(*p)) < 0) {
+				free(p);
+				return -ENOMEM;
+			}
+			p[k].dpa = lo;
+			p[k].len = intersect(e->dpa, e->len, r[j].dpa, r[j].len);
+			k++;
+		}
+	*out = p;
+	*nout = k;
+	return 0;
+}
+
+static uint64_t ranges_cover(const struct dcd_range *r, uint32_t n, uint64_t dpa, uint64_t len)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t j = 0; j < n; j++)
+		sum += intersect(r[j].dpa, r[j].len, dpa, len);
+	return sum;
+}
+
+bool dcd_host_sharable_whole(const struct dcd *d, const struct dcd_host *h,
+			     const struct dcd_range *r, uint32_t n)
+{
+	for (uint32_t i = 0; i < h->nlist; i++) {
+		const struct dcd_extent *e = &h->list[i];
+
+		if (!d->region[e->region].sharable || !ranges_cover(r, n, e->dpa, e->len))
+			continue;
+		for (uint32_t k = 0; k < h->nlist; k++)
+			if (!memcmp(h->list[k].tag, e->tag, 16) &&
+			    ranges_cover(r, n, h->list[k].dpa, h->list[k].len) != h->list[k].len)
+				return false;
+	}
+	return true;
+}
+
+int dcd_reserve_drop(struct dcd *d, struct dcd_host *h, uint32_t npieces)
+{
+	/* Each piece may split one list entry and one cap in two. */
+	if (dcd_reserve_list(h, npieces) < 0 || dcd_reserve_caps(d, npieces) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void dcd_host_drop_pieces(struct dcd *d, struct dcd_host *h, const struct dcd_range *p,
+			  uint32_t n, bool sanitize)
+{
+	for (uint32_t k = 0; k < n; k++)
+		for (uint32_t i = 0; i < h->nlist; i++)
+			if (p[k].dpa >= h->list[i].dpa &&
+			    p[k].dpa < h->list[i].dpa + h->list[i].len) {
+				dcd_host_drop(d, h, i, p[k].dpa, p[k].len, sanitize);
+				break;
+			}
+}
+
+void dcd_group_kill(struct dcd *d, struct dcd_group *g, bool sanitize)
+{
+	if (g->dead)
+		return;
+	for (uint32_t i = 0; i < g->n; i++)
+		dcd_cap_unref(d, g->x[i].dpa, g->x[i].len, sanitize);
+	g->dead = true;
+}
+
+void dcd_host_pop_group(struct dcd_host *h)
+{
+	free(h->pending[0].x);
+	memmove(&h->pending[0], &h->pending[1], (h->npending - 1) * sizeof(*h->pending));
+	h->npending--;
+}
+
+int dcd_chain_reserve(struct dcd_chain *c, uint32_t more)
+{
+	return dcd_reserve((void **)&c->r, &c->cap, c->n + more, sizeof(*c->r));
+}
+
+void dcd_chain_clear(struct dcd_chain *c)
+{
+	c->n = 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct dcd_range *x = a, *y = b;
+
+	return x->dpa < y->dpa ? -1 : x->dpa > y->dpa;
+}
+
+bool dcd_ranges_overlap(struct dcd_range *r, uint32_t n)
+{
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (uint32_t i = 1; i < n; i++)
+		if (r[i - 1].dpa + r[i - 1].len > r[i].dpa)
+			return true;
+	return false;
+}

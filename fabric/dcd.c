@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The DCD model's life cycle and bookkeeping primitives: caps (allocated
+ * DPA ranges with their reference counts), host extent lists, events, and
+ * the invariant checker.  See dcd.h for the model in one paragraph.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcd.h"
+
+struct dcd *dcd_new(const struct fabric_config *c)
+{
+	struct dcd *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->nregions = c->nregions;
+	for (unsigned int i = 0; i < c->nregions; i++) {
+		struct dcd_region *r = &d->region[i];
+
+		r->base = c->regions[i].base;
+		r->length = c->regions[i].length;
+		r->block_size = c->regions[i].block_size;
+		r->sharable = c->regions[i].sharable;
+		r->sanitize = c->regions[i].sanitize_on_release;
+		r->free = fabric_alloc_new(r->base, r->length);
+		if (!r->free)
+			goto fail;
+	}
+	d->host = calloc(c->nhosts, sizeof(*d->host));
+	if (!d->host)
+		goto fail;
+	d->nhosts = c->nhosts;
+	for (unsigned int i = 0; i < c->nhosts; i++) {
+		d->host[i].id = c->hosts[i].id;
+		memcpy(d->host[i].name, c->hosts[i].name, sizeof(d->host[i].name));
+		if (evlog_init(&d->host[i].log, c->event_log_size) < 0)
+			goto fail;
+	}
+	if (evlog_init(&d->fmlog, c->fm_event_log_size) < 0)
+		goto fail;
+	d->max_extents = c->max_extents;
+	d->max_tags = c->max_tags;
+	d->min_block_size = c->min_block_size;
+	return d;
+fail:
+	dcd_free(d);
+	return NULL;
+}
+
+void dcd_free(struct dcd *d)
+{
+	if (!d)
+		return;
+	for (unsigned int i = 0; i < d->nregions; i++)
+		fabric_alloc_destroy(d->region[i].free);
+	for (unsigned int i = 0; d->host && i < d->nhosts; i++) {
+		struct dcd_host *h = &d->host[i];
+
+		free(h->list);
+		for (uint32_t g = 0; g < h->npending; g++)
+			free(h->pending[g].x);
+		free(h->pending);
+		free(h->accept.r);
+		free(h->release.r);
+		evlog_fini(&h->log);
+	}
+	free(d->host);
+	free(d->caps);
+	evlog_fini(&d->fmlog);
+	free(d);
+}
+
+void dcd_set_sanitizer(struct dcd *d, dcd_sanitize_fn fn, void *arg)
+{
+	d->sanitize = fn;
+	d->sanitize_arg = arg;
+}
+
+int dcd_host_index(const struct dcd *d, uint16_t host_id)
+{
+	for (unsigned int i = 0; i < d->nhosts; i++)
+		if (d->host[i].id == host_id)
+			return (int)i;
+	return -1;
+}
+
+int dcd_region_of(const struct dcd *d, uint64_t dpa, uint64_t len)
+{
+	for (unsigned int i = 0; i < d->nregions; i++) {
+		const struct dcd_region *r = &d->region[i];
+
+		if (dpa >= r->base && dpa < r->base + r->length)
+			return len <= r->base + r->length - dpa ? (int)i : -1;
+	}
+	return -1;
+}
+
+bool dcd_tag_is_null(const uint8_t tag[16])
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(tag, zero, 16);
+}
+
+int dcd_cap_find(const struct dcd *d, uint64_t dpa)
+{
+	uint32_t lo = 0, hi = d->ncaps;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct dcd_extent *x = &d->caps[mid].x;
+
+		if (dpa < x->dpa)
+			hi = mid;
+		else if (dpa >= x->dpa + x->len)
+			lo = mid + 1;
+		else
+			return (int)mid;
+	}
+	return -1;
+}
+
+bool dcd_tag_in_use(const struct dcd *d, const uint8_t tag[16])
+{
+	for (uint32_t i = 0; i < d->ncaps; i++)
+		if (!memcmp(d->caps[i].x.tag, tag, 16))
+			return true;
+	return false;
+}
+
+uint32_t dcd_host_used_extents(const struct dcd_host *h)
+{
+	uint32_t n = h->nlist;
+
+	for (uint32_t g = 0; g < h->npending; g++)
+		if (!h->pending[g].dead)
+			n += h->pending[g].n;
+	return n;
+}
+
+static int tag_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+uint32_t dcd_host_used_tags(const struct dcd_host *h)
+{
+	uint32_t n = 0, distinct = 0, total = dcd_host_used_extents(h);
+	uint8_t (*tags)[16];
+
+	if (!total)
+		return 0;
+	tags = malloc((size_t)total * 16);
+	if (!tags)
+		return total; /* an over-estimate is the safe answer */
+	for (uint32_t i = 0; i < h->nlist; i++)
+		if (!dcd_tag_is_null(h->list[i].tag))
+			memcpy(tags[n++], h->list[i].tag, 16);
+	for (uint32_t g = 0; g < h->npending; g++)
+		for (uint32_t i = 0; !h->pending[g].dead && i < h->pending[g].n; i++)
+			if (!dcd_tag_is_null(h->pending[g].x[i].tag))
+				memcpy(tags[n++], h->pending[g].x[i].tag, 16);
+	qsort(tags, n, 16, tag_cmp);
+	for (uint32_t i = 0; i < n; i++)
+		if (i == 0 || memcmp(tags[i], tags[i - 1], 16))
+			distinct++;
+	free(tags);
+	return distinct;
+}
+
+uint32_t dcd_host_avail_extents(const struct dcd *d, const struct dcd_host *h)
+{
+	uint32_t used = dcd_host_used_extents(h);
+
+	return used >= d->max_extents ? 0 : d->max_extents - used;
+}
+
+uint32_t dcd_host_avail_tags(const struct dcd *d, const struct dcd_host *h)
+{
+	uint32_t used = dcd_host_used_tags(h);
+
+	return used >= d->max_tags ? 0 : d->max_tags - used;
+}
+
+bool dcd_host_has_tag(const struct dcd_host *h, const uint8_t tag[16], bool pending)
+{
+	for (uint32_t i = 0; i < h->nlist; i++)
+		if (!memcmp(h->list[i].tag, tag, 16))
+			return true;
+	for (uint32_t g = 0; pending && g < h->npending; g++)
+		for (uint32_t i = 0; !h->pending[g].dead && i < h->pending[g].n; i++)
+			if (!memcmp(h->pending[g].x[i].tag, tag, 16))
+				return true;
+	return false;
+}
+
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+bool dcd_host_overlaps(const struct dcd_host *h, uint64_t dpa, uint64_t len, bool pending)
+{
+	for (uint32_t i = 0; i < h->nlist; i++)
+		if (overlap(h->list[i].dpa, h->list[i].len, dpa, len))
+			return true;
+	for (uint32_t g = 0; pending && g < h->npending; g++)
+		for (uint32_t i = 0; !h->pending[g].dead && i < h->pending[g].n; i++)
+			if (overlap(h->pending[g].x[i].dpa, h->pending[g].x[i].len, dpa, len))
+				return true;
+	return false;
+}
+
+void dcd_extent_to_wire(const struct dcd_extent *x, struct cci_dc_extent *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->start_dpa = htole64(x->dpa);
+	w->length = htole64(x->len);
+	memcpy(w->tag, x->tag, 16);
+	w->shared_seq = htole16(x->seq);
+}
+
+void dcd_extent_from_wire(const struct cci_dc_extent *w, struct dcd_extent *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->dpa = le64toh(w->start_dpa);
+	x->len = le64toh(w->length);
+	memcpy(x->tag, w->tag, 16);
+	x->seq = le16toh(w->shared_seq);
+}
+
+int dcd_reserve(void **v, uint32_t *cap, uint32_t need, size_t size)
+{
+	uint32_t ncap;
+	void *nv;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 8;
+	while (ncap < need) {
+		if (ncap > UINT32_MAX / 2)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	nv = realloc(*v, (size_t)ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+int dcd_reserve_caps(struct dcd *d, uint32_t more)
+{
+	/* Freeing a split middle needs one allocator node per region. */
+	for (unsigned int i = 0; i < d->nregions; i++)
+		if (fabric_alloc_reserve(d->region[i].free, more) < 0)
+			return -ENOMEM;
+	return dcd_reserve((void **)&d->caps, &d->capcaps, d->ncaps + more, sizeof(*d->caps));
+}
+
+int dcd_reserve_list(struct dcd_host *h, uint32_t more)
+{
+	return dcd_reserve((void **)&h->list, &h->caplist, h->nlist + more, sizeof(*h->list));
+}
+
+static void cap_insert(struct dcd *d, const struct dcd_cap *c)
+{
+	uint32_t lo = 0, hi = d->ncaps;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->caps[mid].x.dpa < c->x.dpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&d->caps[lo + 1], &d->caps[lo], (d->ncaps - lo) * sizeof(*d->caps));
+	d->caps[lo] = *c;
+	d->ncaps++;
+}
+
+void dcd_cap_insert(struct dcd *d, const struct dcd_extent *x)
+{
+	struct dcd_cap c = { .x = *x, .refs = 1 };
+
+	cap_insert(d, &c);
+}
+
+/* Sanitize (when asked or configured) and give a range back. */
+static void free_range(struct dcd *d, unsigned int r, uint64_t dpa, uint64_t len, bool sanitize)
+{
+	struct dcd_region *reg = &d->region[r];
+
+	/* Zero before freeing: a crash in between leaves capacity still
+	 * allocated but zeroed, never freed with old data in it. */
+	if ((sanitize || reg->sanitize) && d->sanitize)
+		d->sanitize(d->sanitize_arg, r, dpa - reg->base, len);
+	fabric_alloc_free(reg->free, dpa, len);
+}
+
+static void cap_remove(struct dcd *d, uint32_t i)
+{
+	memmove(&d->caps[i], &d->caps[i + 1], (d->ncaps - i - 1) * sizeof(*d->caps));
+	d->ncaps--;
+}
+
+void dcd_cap_unref(struct dcd *d, uint64_t dpa, uint64_t len, bool sanitize)
+{
+	int i = dcd_cap_find(d, dpa);
+	struct dcd_cap *c = &d->caps[i];
+	struct dcd_cap left, right;
+
+	if (c->x.dpa == dpa && c->x.len == len) {
+		c->sanitize |= sanitize;
+		if (--c->refs)
+			return;
+		free_range(d, c->x.region, dpa, len, c->sanitize);
+		cap_remove(d, (uint32_t)i);
+		return;
+	}
+	/* Part of a cap: only ever for unshared capacity (one reference). */
+	left = right = *c;
+	left.x.len = dpa - c->x.dpa;
+	right.x.dpa = dpa + len;
+	right.x.len = c->x.dpa + c->x.len - right.x.dpa;
+	free_range(d, c->x.region, dpa, len, sanitize || c->sanitize);
+	cap_remove(d, (uint32_t)i);
+	if (left.x.len)
+		cap_insert(d, &left);
+	if (right.x.len)
+		cap_insert(d, &right);
+}
+
+void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len,
+		   bool sanitize)
+{
+	struct dcd_extent e = h->list[i];
+	uint64_t end = dpa + len, eend = e.dpa + e.len;
+
+	dcd_cap_unref(d, dpa, len, sanitize);
+	if (e.dpa == dpa && eend == end) {
+		memmove(&h->list[i], &h->list[i + 1], (h->nlist - i - 1) * sizeof(*h->list));
+		h->nlist--;
+	} else if (e.dpa == dpa) {
+		h->list[i].dpa = end;
+		h->list[i].len = eend - end;
+	} else if (eend == end) {
+		h->list[i].len = dpa - e.dpa;
+	} else {
+		h->list[i].len = dpa - e.dpa;
+		memmove(&h->list[i + 2], &h->list[i + 1], (h->nlist - i - 1) * sizeof(*h->list));
+		h->list[i + 1] = e;
+		h->list[i + 1].dpa = end;
+		h->list[i + 1].len = eend - end;
+		h->nlist++;
+	}
+}
+
+void dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
+		    const struct dcd_extent *x, bool more, uint8_t region_index)
+{
+	struct cci_dc_event ev;
+	struct cci_dc_extent w;
+
+	if (x)
+		dcd_extent_to_wire(x, &w);
+	dc_event_build(&ev, type, h->id, x ? &w : NULL, more, dcd_host_avail_extents(d, h),
+		       dcd_host_avail_tags(d, h));
+	ev.region_index = region_index;
+	evlog_append(&h->log, &ev);
+}
+
+void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct dcd_extent *x,
+		  bool more)
+{
+	struct cci_dc_event ev;
+	struct cci_dc_extent w;
+
+	dcd_extent_to_wire(x, &w);
+	dc_event_build(&ev, type, h->id, &w, more, dcd_host_avail_extents(d, h),
+		       dcd_host_avail_tags(d, h));
+	evlog_append(&d->fmlog, &ev);
+}

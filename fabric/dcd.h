@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The Dynamic Capacity Device model: regions, hosts, the capacity each host
+ * holds or has been offered, event logs, and the commands that change them.
+ *
+ * Bookkeeping, in one paragraph: every allocated DPA range is a "cap" in a
+ * device-wide table sorted by DPA, with a reference count of the hosts that
+ * hold it (in their extent list) or have it offered (in a pending add group).
+ * A host's list entries and offered extents always equal a cap exactly:
+ * partial accepts and partial releases split the cap and the host entry
+ * together.  A cap is freed to the allocator (sanitized first when asked or
+ * configured) when its count drops to zero, which is how shared capacity
+ * outlives all but its last host.
+ *
+ * Every command validates all of its input before it changes anything, and
+ * reserves the memory it will need first, so a rejected command leaves the
+ * state byte-for-byte unchanged.
+ */
+#ifndef TAGDAX_FABRIC_DCD_H
+#define TAGDAX_FABRIC_DCD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc.h"
+#include "cci.h"
+#include "config.h"
+#include "eventlog.h"
+
+#define DCD_PORT_FM (-1) /* the FM API port; hosts are ports 0..nhosts-1 */
+
+struct dcd_extent {
+	uint64_t dpa;
+	uint64_t len;
+	uint8_t tag[16];
+	uint16_t seq;
+	uint8_t region;
+};
+
+struct dcd_cap {
+	struct dcd_extent x;
+	uint16_t refs;
+	bool sanitize; /* a release asked for sanitize on release */
+};
+
+struct dcd_group {
+	uint32_t n;
+	struct dcd_extent *x;
+	bool dead; /* force-released before the host answered: accepts nothing */
+};
+
+struct dcd_range {
+	uint64_t dpa;
+	uint64_t len;
+};
+
+/* A More-chained 4802h or 4803h that has not seen its last payload yet. */
+struct dcd_chain {
+	uint32_t n, cap;
+	struct dcd_range *r;
+};
+
+struct dcd_host {
+	uint16_t id;
+	char name[FABRIC_HOST_NAME_MAX + 1];
+	uint32_t generation;
+	uint32_t nlist, caplist;
+	struct dcd_extent *list;
+	uint32_t npending, cappending;
+	struct dcd_group *pending;
+	struct dcd_chain accept, release;
+	struct evlog log;
+};
+
+struct dcd_region {
+	uint64_t base, length, block_size;
+	bool sharable, sanitize;
+	struct fabric_alloc *free;
+};
+
+/* Zeroes released capacity; the daemon points it at the backing memory. */
+typedef int (*dcd_sanitize_fn)(void *arg, unsigned int region, uint64_t offset, uint64_t len);
+
+struct dcd {
+	unsigned int nregions;
+	struct dcd_region region[FABRIC_MAX_REGIONS];
+	unsigned int nhosts;
+	struct dcd_host *host;
+	uint32_t ncaps, capcaps;
+	struct dcd_cap *caps;
+	struct evlog fmlog;
+	uint32_t max_extents, max_tags;
+	uint64_t min_block_size;
+	dcd_sanitize_fn sanitize;
+	void *sanitize_arg;
+};
+
+/* ---- life cycle (dcd.c) ---- */
+struct dcd *dcd_new(const struct fabric_config *c);
+void dcd_free(struct dcd *d);
+void dcd_set_sanitizer(struct dcd *d, dcd_sanitize_fn fn, void *arg);
+
+/* Run one CCI command arriving on a port: returns the CCI return code; the
+ * response payload goes to out (*outlen bytes); *changed says the state
+ * changed (persist it before answering).  Defined in dispatch.c. */
+int dcd_dispatch(struct dcd *d, int port, uint16_t opcode, const void *in, size_t inlen,
+		 void *out, size_t outcap, size_t *outlen, bool *changed);
+
+/* Check every invariant of the bookkeeping; 0 or -EUCLEAN with a sentence. */
+int dcd_check(const struct dcd *d, char *err, size_t errlen);
+
+/* ---- state image (state.c) ---- */
+int dcd_serialize(const struct dcd *d, uint8_t **buf, size_t *len);
+/* Replace the mutable state of d (built from the same config) by an image. */
+int dcd_deserialize(struct dcd *d, const uint8_t *buf, size_t len, char *err, size_t errlen);
+
+/* ---- helpers shared by the command files (dcd.c) ---- */
+int dcd_host_index(const struct dcd *d, uint16_t host_id);
+int dcd_region_of(const struct dcd *d, uint64_t dpa, uint64_t len);
+bool dcd_tag_is_null(const uint8_t tag[16]);
+int dcd_cap_find(const struct dcd *d, uint64_t dpa);
+bool dcd_tag_in_use(const struct dcd *d, const uint8_t tag[16]);
+uint32_t dcd_host_used_extents(const struct dcd_host *h);
+uint32_t dcd_host_used_tags(const struct dcd_host *h);
+uint32_t dcd_host_avail_extents(const struct dcd *d, const struct dcd_host *h);
+uint32_t dcd_host_avail_tags(const struct dcd *d, const struct dcd_host *h);
+bool dcd_host_has_tag(const struct dcd_host *h, const uint8_t tag[16], bool pending);
+bool dcd_host_overlaps(const struct dcd_host *h, uint64_t dpa, uint64_t len, bool pending);
+
+void dcd_extent_to_wire(const struct dcd_extent *x, struct cci_dc_extent *w);
+void dcd_extent_from_wire(const struct cci_dc_extent *w, struct dcd_extent *x);
+
+int dcd_reserve(void **v, uint32_t *cap, uint32_t need, size_t size);
+/* Make room for `more` caps and list entries per host beforehand. */
+int dcd_reserve_caps(struct dcd *d, uint32_t more);
+int dcd_reserve_list(struct dcd_host *h, uint32_t more);
+
+/* Insert a fresh cap (refs 1) for an extent just taken from the allocator. */
+void dcd_cap_insert(struct dcd *d, const struct dcd_extent *x);
+/* Drop one reference to [dpa, dpa+len), which is exactly a cap or (for a
+ * cap with a single reference) part of one; frees what drops to zero. */
+void dcd_cap_unref(struct dcd *d, uint64_t dpa, uint64_t len, bool sanitize);
+
+/* Append an event record for a host (type 00h..03h) or the FM (04h/05h). */
+void dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
+		    const struct dcd_extent *x, bool more, uint8_t region_index);
+void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct dcd_extent *x,
+		  bool more);
+
+/* Remove [dpa, dpa+len) from entry i of h's list (splitting it) and drop
+ * the matching cap reference; sanitize asks to zero it once it is freed. */
+void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len,
+		   bool sanitize);
+
+/* Bytes of [dpa, dpa+len) inside h's accepted extents / live offers. */
+uint64_t dcd_host_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len);
+uint64_t dcd_host_pending_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len);
+uint64_t dcd_group_covered(const struct dcd_group *g, uint64_t dpa, uint64_t len);
+/* The intersections of r[] with h's list entries, one piece per (entry,
+ * range) pair, in list order; *out is malloc'd.  -ENOMEM. */
+int dcd_host_pieces(const struct dcd_host *h, const struct dcd_range *r, uint32_t n,
+		    struct dcd_range **out, uint32_t *nout);
+/* Sharable capacity is released whole: true when every host entry that
+ * shares a tag with an entry r[] touches in a sharable region is entirely
+ * inside r[]. */
+bool dcd_host_sharable_whole(const struct dcd *d, const struct dcd_host *h,
+			     const struct dcd_range *r, uint32_t n);
+/* Reserve for, then drop, pieces of h's list (see dcd_host_pieces). */
+int dcd_reserve_drop(struct dcd *d, struct dcd_host *h, uint32_t npieces);
+void dcd_host_drop_pieces(struct dcd *d, struct dcd_host *h, const struct dcd_range *p,
+			  uint32_t n, bool sanitize);
+/* Forced removal of an offered group: it accepts nothing from now on. */
+void dcd_group_kill(struct dcd *d, struct dcd_group *g, bool sanitize);
+/* Pop the oldest pending group. */
+void dcd_host_pop_group(struct dcd_host *h);
+
+/* Chains of ranges (4802h/4803h More). */
+int dcd_chain_reserve(struct dcd_chain *c, uint32_t more);
+void dcd_chain_clear(struct dcd_chain *c);
+/* Sort ranges by DPA; true if two of them overlap. */
+bool dcd_ranges_overlap(struct dcd_range *r, uint32_t n);
+
+/* ---- command handlers (fmapi.c, mailbox.c) ---- */
+struct dcd_call {
+	struct dcd *d;
+	int port;
+	const uint8_t *in;
+	size_t inlen;
+	uint8_t *out;
+	size_t outcap;
+	size_t outlen;
+	bool changed;
+};
+
+int fm_get_dcd_info(struct dcd_call *c);
+int fm_get_host_region_config(struct dcd_call *c);
+int fm_set_region_config(struct dcd_call *c);
+int fm_get_extent_lists(struct dcd_call *c);
+int fm_initiate_add(struct dcd_call *c);
+int fm_initiate_release(struct dcd_call *c);
+
+int mbox_get_dc_config(struct dcd_call *c);
+int mbox_get_extent_list(struct dcd_call *c);
+int mbox_add_response(struct dcd_call *c);
+int mbox_release(struct dcd_call *c);
+
+#endif /* TAGDAX_FABRIC_DCD_H */

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The daemon's connections: CCI messages back to back on each stream,
+ * answered one at a time and in order; a peer that does not read its
+ * answers is not read from until it does (and is dropped past a bound).  A
+ * command that changed the state is saved before it is answered and before
+ * any host is notified.  An oversized message is answered with Invalid
+ * Payload Length and its payload skipped, so the stream stays in step; a
+ * message whose category is not Request is answered with Invalid Input.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fabricd-int.h"
+#include "fabricd.h"
+#include "state.h"
+
+void fabricd_log(struct server *s, const char *fmt, ...)
+{
+	char line[1024];
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t n;
+	va_list ap;
+
+	localtime_r(&now, &tm);
+	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S fabricd: ", &tm);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	if (s->logfd >= 0 && write(s->logfd, line, strlen(line)) < 0)
+		s->logfd = -1;
+}
+
+/* ---- state ---- */
+
+int fabricd_persist(struct server *s)
+{
+	uint8_t *img;
+	size_t len;
+	int rc = dcd_serialize(s->d, &img, &len);
+
+	if (rc)
+		return rc;
+	rc = state_save(s->statedir, img, len);
+	if (rc) {
+		free(img);
+		return rc;
+	}
+	free(s->saved);
+	s->saved = img;
+	s->savedlen = len;
+	return 0;
+}
+
+/* Back to the image on disk after a failed save: clients only ever see
+ * state that is saved. */
+static int rollback(struct server *s)
+{
+	char err[256];
+	struct dcd *nd = dcd_new(&s->cfg);
+
+	if (!nd)
+		return -ENOMEM;
+	dcd_set_sanitizer(nd, backing_sanitize, &s->backing);
+	if (dcd_deserialize(nd, s->saved, s->savedlen, err, sizeof(err)) < 0) {
+		fabricd_log(s, "rollback failed: %s", err);
+		dcd_free(nd);
+		return -EIO;
+	}
+	dcd_free(s->d);
+	s->d = nd;
+	return 0;
+}
+
+/* ---- connections ---- */
+
+void fabricd_conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->closed = true;
+}
+
+void fabricd_conn_flush(struct conn *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0) {
+			fabricd_conn_close(c);
+			return;
+		}
+		c->outoff += (size_t)n;
+	}
+	c->outoff = c->outlen = 0;
+}
+
+static void conn_queue(struct conn *c, const uint8_t *buf, size_t len)
+{
+	if (c->outlen + len > MAX_QUEUED) {
+		fabricd_conn_close(c);
+		return;
+	}
+	if (c->outlen + len > c->outcap) {
+		size_t cap = c->outcap ? c->outcap : 4096;
+		uint8_t *nb;
+
+		while (cap < c->outlen + len)
+			cap *= 2;
+		nb = realloc(c->out, cap);
+		if (!nb) {
+			fabricd_conn_close(c);
+			return;
+		}
+		c->out = nb;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+	fabricd_conn_flush(c);
+}
+
+/* Tell a host's agents that its DC log has new records: one byte, the log
+ * number.  A full socket already holds a wake-up, so EAGAIN is fine. */
+static void notify_host(struct server *s, int host)
+{
+	uint8_t b = CCI_LOG_DC;
+
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+
+		if (c->closed || c->kind != CONN_IRQ || c->host != host)
+			continue;
+		if (send(c->fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK)
+			fabricd_conn_close(c);
+	}
+}
+
+static void notify_all(struct server *s)
+{
+	for (unsigned int h = 0; h < s->d->nhosts; h++)
+		if (s->d->host[h].log.notify) {
+			s->d->host[h].log.notify = false;
+			notify_host(s, (int)h);
+		}
+	s->d->fmlog.notify = false;
+}
+
+static const char *port_name(const struct server *s, const struct conn *c)
+{
+	return c->kind == CONN_FM ? "fm" : s->d->host[c->host].name;
+}
+
+static void answer(struct server *s, struct conn *c, const struct cci_msg *req, int rc,
+		   size_t outlen)
+{
+	struct cci_msg *m = (struct cci_msg *)s->rsp;
+
+	cci_msg_init(m, CCI_RESPONSE, req->tag, cci_msg_opcode(req), outlen, (uint16_t)rc);
+	conn_queue(c, s->rsp, sizeof(*m) + outlen);
+}
+
+static void handle(struct server *s, struct conn *c, const struct cci_msg *req, size_t len)
+{
+	uint16_t op = cci_msg_opcode(req);
+	size_t outlen = 0;
+	bool changed = false;
+	int rc;
+
+	if (cci_msg_category(req) != CCI_REQUEST) {
+		rc = CCI_RC_INVALID_INPUT; /* only requests are served */
+	} else {
+		rc = dcd_dispatch(s->d, c->kind == CONN_FM ? DCD_PORT_FM : c->host, op,
+				  req->payload, len - sizeof(*req), s->rsp + sizeof(*req),
+				  FABRICD_MAX_RESPONSE, &outlen, &changed);
+	}
+	if (changed && (rc = fabricd_persist(s)) < 0) {
+		fabricd_log(s, "saving state failed (%s): command %04xh undone", strerror(-rc), op);
+		if (rollback(s) < 0)
+			s->fatal = true;
+		rc = CCI_RC_INTERNAL;
+		outlen = 0;
+		changed = false;
+	}
+	if (changed || rc != CCI_RC_SUCCESS)
+		fabricd_log(s, "%s: %04xh: %s", port_name(s, c), op, cci_retcode_name((uint16_t)rc));
+	fabric_crash_point("reply");
+	answer(s, c, req, rc, outlen);
+	if (changed)
+		notify_all(s);
+}
+
+/* Answer every complete message buffered, one at a time: a new request is
+ * read only once the previous answer has left. */
+void fabricd_conn_process(struct server *s, struct conn *c)
+{
+	const struct cci_msg *m;
+	size_t len;
+
+	while (!c->closed && c->outlen == 0 && !s->fatal) {
+		switch (cci_stream_next(&c->in, &m, &len)) {
+		case CCI_FRAME_NONE:
+			return;
+		case CCI_FRAME_OVERSIZE:
+			fabricd_log(s, "%s: %04xh: %zu-byte payload over the %u-byte limit, skipped",
+			     port_name(s, c), cci_msg_opcode(m), cci_msg_payload_len(m),
+			     FABRICD_MAX_REQUEST);
+			answer(s, c, m, CCI_RC_INVALID_PAYLOAD_LENGTH, 0);
+			break;
+		case CCI_FRAME_MSG:
+			handle(s, c, m, len);
+			break;
+		}
+		cci_stream_consume(&c->in);
+	}
+}
+
+void fabricd_conn_readable(struct server *s, struct conn *c)
+{
+	ssize_t n;
+
+	if (c->kind == CONN_IRQ) {
+		uint8_t junk[64];
+
+		n = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			fabricd_conn_close(c);
+		return;
+	}
+	n = cci_stream_fill(&c->in, c->fd);
+	if (n == -EAGAIN || n == -EINTR)
+		return;
+	fabricd_conn_process(s, c);
+	/* At end of stream a partial message is dropped with the peer. */
+	if (n <= 0)
+		fabricd_conn_close(c);
+}
+
+void fabricd_conn_accept(struct server *s, const struct listener *l)
+{
+	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct conn *c;
+
+	if (fd < 0)
+		return;
+	if (s->nconns == MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->kind = l->kind;
+	c->host = l->host;
+	cci_stream_init(&c->in, FABRICD_MAX_REQUEST);
+	s->conns[s->nconns++] = c;
+	/* An agent that connects late still learns about waiting records. */
+	if (c->kind == CONN_IRQ && s->d->host[c->host].log.n) {
+		uint8_t b = CCI_LOG_DC;
+
+		if (send(fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			fabricd_conn_close(c);
+	}
+}
+
+void fabricd_reap(struct server *s)
+{
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+
+		if (!c->closed) {
+			s->conns[kept++] = c;
+			continue;
+		}
+		cci_stream_release(&c->in);
+		free(c->out);
+		free(c);
+	}
+	s->nconns = kept;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The fabric daemon's internals, shared by fabricd.c (start, sockets, loop)
+ * and fabricd-conn.c (connections: framing, dispatch, replies). */
+#ifndef TAGDAX_FABRIC_FABRICD_INT_H
+#define TAGDAX_FABRIC_FABRICD_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backing.h"
+#include "cci-codec.h"
+#include "config.h"
+#include "dcd.h"
+
+#define MAX_CONNS 1024
+#define MAX_QUEUED (8u << 20) /* a peer that never reads is dropped */
+
+enum conn_kind { CONN_FM, CONN_MBOX, CONN_IRQ };
+
+struct conn {
+	int fd;
+	enum conn_kind kind;
+	int host;
+	struct cci_stream in;
+	uint8_t *out;
+	size_t outlen, outoff, outcap;
+	bool closed;
+};
+
+struct listener {
+	int fd;
+	enum conn_kind kind;
+	int host;
+	char path[PATH_MAX];
+};
+
+struct server {
+	char dir[PATH_MAX];
+	char statedir[PATH_MAX];
+	struct fabric_config cfg;
+	struct fabric_backing backing;
+	struct dcd *d;
+	uint8_t *saved; /* the image on disk, to roll back to if a save fails */
+	size_t savedlen;
+	struct listener *ls;
+	unsigned int nls;
+	struct conn *conns[MAX_CONNS];
+	unsigned int nconns;
+	int sigfd, logfd, pidfd;
+	uint8_t *rsp;
+	bool fatal;
+};
+
+void fabricd_log(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Save the state image; on failure the caller rolls back to the image on
+ * disk so that clients only ever see saved state. */
+int fabricd_persist(struct server *s);
+
+void fabricd_conn_close(struct conn *c);
+void fabricd_conn_flush(struct conn *c);
+void fabricd_conn_process(struct server *s, struct conn *c);
+void fabricd_conn_readable(struct server *s, struct conn *c);
+void fabricd_conn_accept(struct server *s, const struct listener *l);
+void fabricd_reap(struct server *s);
+
+#endif /* TAGDAX_FABRIC_FABRICD_INT_H */

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The fabric daemon (fabricd_run): configuration, directories, backing,
+ * saved state, the sockets of docs/fabric.md, and one single-threaded poll
+ * loop over non-blocking sockets until SIGTERM or SIGINT.  Connections are
+ * served by fabricd-conn.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "fabricd-int.h"
+#include "fabricd.h"
+#include "state.h"
+
+/* Startup failures go to stderr (the CLI shows them) and to the log. */
+static int startup_error(struct server *s, int rc, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "tagdax fabric daemon: %s\n", msg);
+	fabricd_log(s, "%s", msg);
+	return rc;
+}
+
+/* snprintf for paths: -ENAMETOOLONG instead of a silently cut path. */
+static int pathf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* ---- state ---- */
+
+static int load_state(struct server *s)
+{
+	char err[256];
+	int rc = state_read(s->statedir, &s->saved, &s->savedlen);
+
+	if (rc == -ENOENT)
+		return fabricd_persist(s); /* a fresh fabric: save its empty state */
+	if (rc)
+		return startup_error(s, rc, "%s/%s: %s", s->statedir, STATE_FILE, strerror(-rc));
+	rc = dcd_deserialize(s->d, s->saved, s->savedlen, err, sizeof(err));
+	if (rc)
+		return startup_error(s, rc, "%s/%s: %s", s->statedir, STATE_FILE, err);
+	return 0;
+}
+
+/* ---- sockets ---- */
+
+static int listen_at(struct listener *l, const char *path, enum conn_kind kind, int host)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	snprintf(l->path, sizeof(l->path), "%s", path);
+	l->kind = kind;
+	l->host = host;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path); /* a stale socket of a daemon that died: we hold the lock */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	l->fd = fd;
+	return 0;
+}
+
+/* Host sockets first, fm.sock last: once fm.sock answers, every socket of
+ * the fabric exists (the CLI waits for fm.sock). */
+static int open_sockets(struct server *s)
+{
+	static const struct {
+		const char *name;
+		enum conn_kind kind;
+	} per_host[] = { { "mbox.sock", CONN_MBOX }, { "irq.sock", CONN_IRQ } };
+	char path[PATH_MAX];
+	int rc = 0;
+
+	s->ls = calloc(1 + 2 * s->cfg.nhosts, sizeof(*s->ls));
+	if (!s->ls)
+		return -ENOMEM;
+	for (unsigned int h = 0; !rc && h < s->cfg.nhosts; h++)
+		for (unsigned int k = 0; !rc && k < 2; k++) {
+			rc = pathf(path, sizeof(path), "%s/hosts/%s/%s", s->dir,
+				   s->cfg.hosts[h].name, per_host[k].name);
+			if (!rc)
+				rc = listen_at(&s->ls[s->nls], path, per_host[k].kind, (int)h);
+			if (!rc)
+				s->nls++;
+		}
+	if (!rc)
+		rc = pathf(path, sizeof(path), "%s/fm.sock", s->dir);
+	if (!rc)
+		rc = listen_at(&s->ls[s->nls], path, CONN_FM, -1);
+	if (rc)
+		return startup_error(s, rc, "%s: %s%s", path, strerror(-rc),
+				     rc == -ENAMETOOLONG ? " (socket paths are limited to 107 bytes)"
+							 : "");
+	s->nls++;
+	return 0;
+}
+
+/* ---- loop ---- */
+
+static int serve(struct server *s)
+{
+	struct pollfd *pf = calloc(1 + s->nls + MAX_CONNS, sizeof(*pf));
+
+	if (!pf)
+		return -ENOMEM;
+	while (!s->fatal) {
+		unsigned int n = 0;
+
+		pf[n++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
+		for (unsigned int i = 0; i < s->nls; i++)
+			pf[n++] = (struct pollfd){ .fd = s->ls[i].fd, .events = POLLIN };
+		for (unsigned int i = 0; i < s->nconns; i++) {
+			struct conn *c = s->conns[i];
+
+			pf[n++] = (struct pollfd){
+				.fd = c->fd, .events = c->outlen ? POLLOUT : POLLIN
+			};
+		}
+		if (poll(pf, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[0].revents) {
+			struct signalfd_siginfo si;
+
+			/* Consume it, or it fires when the mask is restored. */
+			if (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+				fabricd_log(s, "signal %u", si.ssi_signo);
+			break;
+		}
+		for (unsigned int i = 0; i < s->nls; i++)
+			if (pf[1 + i].revents & POLLIN)
+				fabricd_conn_accept(s, &s->ls[i]);
+		/* Connections accepted just now are not in pf: stop before them. */
+		for (unsigned int i = 0, base = 1 + s->nls; base + i < n; i++) {
+			struct conn *c = s->conns[i];
+			short re = pf[base + i].revents;
+
+			if (c->closed || !re)
+				continue;
+			if (re & POLLOUT) {
+				fabricd_conn_flush(c);
+				if (!c->closed && !c->outlen)
+					fabricd_conn_process(s, c);
+			} else if (re & (POLLIN | POLLHUP | POLLERR)) {
+				fabricd_conn_readable(s, c);
+			}
+		}
+		fabricd_reap(s);
+	}
+	free(pf);
+	return s->fatal ? -EIO : 0;
+}
+
+/* ---- start and stop ---- */
+
+static int lock_pidfile(struct server *s)
+{
+	char path[PATH_MAX], pid[32];
+	int n;
+
+	pathf(path, sizeof(path), "%s/fabricd.pid", s->dir);
+	s->pidfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (s->pidfd < 0)
+		return startup_error(s, -errno, "%s: %s", path, strerror(errno));
+	if (flock(s->pidfd, LOCK_EX | LOCK_NB) < 0) {
+		n = (int)pread(s->pidfd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		close(s->pidfd);
+		s->pidfd = -1;
+		return startup_error(s, -EBUSY, "another fabric daemon (pid %s) serves %s",
+				     *pid ? pid : "?", s->dir);
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(s->pidfd, 0) < 0 || pwrite(s->pidfd, pid, (size_t)n, 0) != n)
+		return startup_error(s, -errno, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int prepare_dirs(struct server *s)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	rc = pathf(s->statedir, sizeof(s->statedir), "%s/state", s->dir);
+	if (!rc)
+		rc = mkdir_p(s->statedir, 0700);
+	for (unsigned int h = 0; !rc && h < s->cfg.nhosts; h++) {
+		rc = pathf(path, sizeof(path), "%s/hosts/%s", s->dir, s->cfg.hosts[h].name);
+		if (!rc)
+			rc = mkdir_p(path, 0755);
+	}
+	if (rc)
+		return startup_error(s, rc, "creating directories under %s: %s", s->dir,
+				     strerror(-rc));
+	return 0;
+}
+
+static int start(struct server *s, const char *dir, const char *config_path)
+{
+	char err[512], real[PATH_MAX];
+	sigset_t mask;
+	int rc;
+
+	rc = fabric_config_load(config_path, &s->cfg, err, sizeof(err));
+	if (rc)
+		return startup_error(s, rc, "%s", err);
+	rc = mkdir_p(dir, 0755);
+	if (rc || !realpath(dir, real))
+		return startup_error(s, rc ? rc : -errno, "%s: %s", dir,
+				     strerror(rc ? -rc : errno));
+	snprintf(s->dir, sizeof(s->dir), "%s", real);
+	rc = lock_pidfile(s);
+	if (rc)
+		return rc;
+	pathf(err, sizeof(err), "%s/fabricd.log", s->dir);
+	s->logfd = open(err, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	rc = prepare_dirs(s);
+	if (rc)
+		return rc;
+	rc = backing_open(&s->backing, s->dir, &s->cfg, err, sizeof(err));
+	if (rc)
+		return startup_error(s, rc, "backing memory: %s", err);
+	rc = backing_write_layout(&s->backing, s->dir);
+	if (rc)
+		return startup_error(s, rc, "%s/layout: %s", s->dir, strerror(-rc));
+	s->d = dcd_new(&s->cfg);
+	s->rsp = malloc(sizeof(struct cci_msg) + FABRICD_MAX_RESPONSE);
+	if (!s->d || !s->rsp)
+		return startup_error(s, -ENOMEM, "out of memory");
+	dcd_set_sanitizer(s->d, backing_sanitize, &s->backing);
+	rc = load_state(s);
+	if (rc)
+		return rc;
+	rc = open_sockets(s);
+	if (rc)
+		return rc;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sigfd < 0)
+		return startup_error(s, -errno, "signalfd: %s", strerror(errno));
+	fabricd_log(s, "serving %s: %u hosts, %u regions (pid %d)", s->dir, s->cfg.nhosts,
+	     s->cfg.nregions, (int)getpid());
+	return 0;
+}
+
+static void stop(struct server *s)
+{
+	char path[PATH_MAX];
+
+	for (unsigned int i = 0; i < s->nconns; i++)
+		fabricd_conn_close(s->conns[i]);
+	fabricd_reap(s);
+	for (unsigned int i = 0; i < s->nls; i++) {
+		close(s->ls[i].fd);
+		unlink(s->ls[i].path);
+	}
+	free(s->ls);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	dcd_free(s->d);
+	backing_close(&s->backing);
+	free(s->saved);
+	free(s->rsp);
+	if (s->pidfd >= 0) {
+		pathf(path, sizeof(path), "%s/fabricd.pid", s->dir);
+		unlink(path); /* still holding the lock: no one else wrote it */
+		close(s->pidfd);
+	}
+	if (s->logfd >= 0)
+		close(s->logfd);
+}
+
+int fabricd_run(const char *dir, const char *config_path)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	sigset_t mask, old;
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	s->sigfd = s->logfd = s->pidfd = -1;
+	for (unsigned int i = 0; i < FABRIC_MAX_REGIONS; i++)
+		s->backing.fd[i] = -1;
+	/* Signals arrive through a signalfd, so block them first. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	fabric_crash_setup();
+	rc = start(s, dir, config_path);
+	if (!rc) {
+		rc = serve(s);
+		fabricd_log(s, rc ? "stopped on an unrecoverable error" : "stopped");
+	}
+	stop(s);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(s);
+	return rc;
+}

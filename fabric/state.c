@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The state file: an image (state-image.c) replaced atomically, written to
+ * a temporary, fsync'd, renamed over the old one, directory fsync'd; and
+ * the crash points the persistence tests kill the daemon at.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state.h"
+
+/* ---- crash injection (tests only) ---- */
+
+static char crash_name[32];
+static unsigned long crash_count;
+
+void fabric_crash_setup(void)
+{
+	const char *spec = getenv("TAGDAX_FABRICD_CRASH");
+	const char *colon;
+
+	crash_name[0] = 0;
+	if (!spec || !(colon = strchr(spec, ':')) || (size_t)(colon - spec) >= sizeof(crash_name))
+		return;
+	memcpy(crash_name, spec, (size_t)(colon - spec));
+	crash_name[colon - spec] = 0;
+	crash_count = strtoul(colon + 1, NULL, 10);
+}
+
+void fabric_crash_point(const char *point)
+{
+	if (crash_name[0] && !strcmp(point, crash_name) && crash_count && !--crash_count)
+		raise(SIGKILL);
+}
+
+/* ---- the file ---- */
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int state_save(const char *statedir, const uint8_t *buf, size_t len)
+{
+	char tmp[4096], final[4096];
+	int fd, rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/%s.tmp", statedir, STATE_FILE) >= (int)sizeof(tmp) ||
+	    snprintf(final, sizeof(final), "%s/%s", statedir, STATE_FILE) >= (int)sizeof(final))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	fabric_crash_point("save-begin");
+	rc = write_all(fd, buf, len / 2);
+	fabric_crash_point("save-partial");
+	if (!rc)
+		rc = write_all(fd, buf + len / 2, len - len / 2);
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	fabric_crash_point("save-synced");
+	if (rename(tmp, final) < 0) {
+		rc = -errno;
+		unlink(tmp);
+		return rc;
+	}
+	fabric_crash_point("save-renamed");
+	return fsync_dir(statedir);
+}
+
+int state_read(const char *statedir, uint8_t **buf, size_t *len)
+{
+	char path[4096];
+	uint8_t *p = NULL;
+	size_t n = 0, cap = 0;
+	int fd, rc = 0;
+
+	/* A temporary file is a save that did not finish: the old image stands. */
+	snprintf(path, sizeof(path), "%s/%s.tmp", statedir, STATE_FILE);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", statedir, STATE_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t k;
+
+		if (n == cap) {
+			uint8_t *np = realloc(p, cap ? cap * 2 : 65536);
+
+			if (!np) {
+				rc = -ENOMEM;
+				break;
+			}
+			p = np;
+			cap = cap ? cap * 2 : 65536;
+		}
+		k = read(fd, p + n, cap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			rc = -errno;
+			break;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	*buf = p;
+	*len = n;
+	return 0;
+}

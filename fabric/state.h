@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Persistent state of the fabric daemon: DIR/state/dcd.state holds one
+ * image of the whole DCD model (dcd_serialize()), replaced atomically after
+ * every command that changes it: write a temporary file, fsync it, rename it
+ * over the old image, fsync the directory.  A crash at any point leaves
+ * either the old image or the new one, each complete and checksummed.
+ */
+#ifndef TAGDAX_FABRIC_STATE_H
+#define TAGDAX_FABRIC_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dcd.h"
+
+#define STATE_FILE "dcd.state"
+
+/* Write an image atomically into statedir. */
+int state_save(const char *statedir, const uint8_t *buf, size_t len);
+
+/* Read statedir's image: 0 with a malloc'd buffer, -ENOENT when there is
+ * none yet (a fresh fabric), another -errno on error. */
+int state_read(const char *statedir, uint8_t **buf, size_t *len);
+
+/*
+ * Crash injection for the persistence tests: TAGDAX_FABRICD_CRASH=POINT:N
+ * kills the daemon with SIGKILL the Nth time it reaches POINT (save-begin,
+ * save-partial, save-synced, save-renamed, reply).  Read once at start.
+ */
+void fabric_crash_setup(void);
+void fabric_crash_point(const char *point);
+
+#endif /* TAGDAX_FABRIC_STATE_H */

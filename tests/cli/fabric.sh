@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The emulated fabric end to end, two hosts: up, add, share, the same bytes
+# through both hosts' devices, a release that waits while the device is
+# mapped, a forced release that faults the mapper, multi-extent groups,
+# isolation between hosts, down.
+# shellcheck source=tests/cli/lib.sh
+. "$TESTLIB"
+# shellcheck source=tests/cli/fabric-lib.sh
+. "$(dirname "$0")/fabric-lib.sh"
+
+fabric_up
+
+# A second `up` on a running fabric is refused.
+expect_rc 1 "$TAGDAX" fabric up --dir "$D"
+contains "$ERR" "already running"
+
+# Sharable capacity for A: a tag is made up, A resolves it, B does not.
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 24M
+TAG=$OUT
+expect_rc 0 as_host A "$TAGDAX" resolve "$TAG"
+PATH_A=$OUT
+[ "$PATH_A" = "$D/hosts/A/dev/dax0.0" ] || fail "A's device is $PATH_A"
+expect_rc 1 as_host B "$TAGDAX" resolve "$TAG"
+
+# Private capacity for B (region 1): B has it, A does not.
+PRIV=5be13bce-1d7a-4c1e-9b2f-3f6c2a1d0e55
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host B --size 4M --region 1 --tag "$PRIV"
+[ "$OUT" = "$PRIV" ] || fail "add printed '$OUT'"
+expect_rc 0 as_host B "$TAGDAX" resolve "$PRIV"
+expect_rc 1 as_host A "$TAGDAX" resolve "$PRIV"
+
+# Shared with B: B numbers its own devices, so the path differs.
+expect_rc 0 "$TAGDAX" fabric share --dir "$D" --host B --tag "$TAG"
+expect_rc 0 as_host B "$TAGDAX" resolve --json "$TAG"
+contains "$OUT" '"provider": "emu"'
+contains "$OUT" '"sharable"'
+contains "$OUT" '"size": 25165824'
+expect_rc 0 as_host B "$TAGDAX" resolve "$TAG"
+PATH_B=$OUT
+[ "$PATH_B" = "$D/hosts/B/dev/dax0.0" ] || fail "B's shared device is $PATH_B"
+[ "$PATH_A" != "$PATH_B" ] || fail "both hosts show $PATH_A"
+
+# The same bytes: written through A's mapping, read through B's.
+expect_rc 0 "$TAGDAX" fabric write --dir "$D" --host A --tag "$TAG" --offset 1M "hello from A"
+expect_rc 0 "$TAGDAX" fabric read --dir "$D" --host B --tag "$TAG" --offset 1M
+[ "$OUT" = "hello from A" ] || fail "B read '$OUT'"
+
+# Each host lists exactly what it was granted.
+expect_rc 0 as_host A "$TAGDAX" list
+[ "$(grep -c ' emu ' <<<"$OUT")" = 1 ] || fail "A lists: $OUT"
+expect_rc 0 as_host B "$TAGDAX" list
+[ "$(grep -c ' emu ' <<<"$OUT")" = 2 ] || fail "B lists: $OUT"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D"
+contains "$OUT" "$TAG  0      24M      1       A,B"
+contains "$OUT" "$PRIV  1      4M       1       B"
+
+# A multi-extent group (prescriptive, two pieces apart): one device, laid
+# out in order; a string across the seam reads back through the other host.
+MULTI=0e6e1b4a-98c3-4d7e-b2a5-0c1f2d3e4f50
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --policy prescriptive \
+	--extent 100M:2M --extent 200M:4M --tag "$MULTI"
+expect_rc 0 as_host A "$TAGDAX" resolve --json "$MULTI"
+contains "$OUT" '"size": 6291456'
+contains "$OUT" '"start": 209715200'
+expect_rc 0 "$TAGDAX" fabric share --dir "$D" --host B --tag "$MULTI"
+expect_rc 0 "$TAGDAX" fabric write --dir "$D" --host B --tag "$MULTI" --offset 2097146 \
+	"across the seam"
+expect_rc 0 "$TAGDAX" fabric read --dir "$D" --host A --tag "$MULTI" --offset 2097146
+[ "$OUT" = "across the seam" ] || fail "A read '$OUT' across the seam"
+
+# Release from A while A maps it: the release waits...
+hold A "$TAG"
+expect_rc 1 "$TAGDAX" fabric release --dir "$D" --host A --tag "$TAG" --timeout 0.5
+contains "$ERR" "pending"
+expect_rc 0 as_host A "$TAGDAX" resolve "$TAG"
+# ...and proceeds once nothing maps it.
+kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
+wait_gone A "$TAG"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D"
+contains "$OUT" "$TAG  0      24M      1       B"
+# B still has the bytes: released sharable capacity lives on for its last host.
+expect_rc 0 "$TAGDAX" fabric read --dir "$D" --host B --tag "$TAG" --offset 1M
+[ "$OUT" = "hello from A" ] || fail "B read '$OUT' after A released"
+
+# A forced release does not wait: the mapper on B faults (SIGBUS).
+hold B "$TAG"
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host B --tag "$TAG" --forced
+contains "$OUT" "released $TAG (forced)"
+wait "$HOLDER" 2>/dev/null; rc=$?
+died_of_sigbus "$rc" || fail "the mapper exited $rc, not by SIGBUS: $(cat "$T/.hold")"
+expect_rc 1 as_host B "$TAGDAX" resolve "$TAG"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D"
+not_contains "$OUT" "$TAG"
+contains "$(cat "$D/hosts/B/agent.log")" "SIGBUS to pid $HOLDER"
+
+# Untagged private capacity is accepted but never resolvable.
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 2M --region 1
+[ "$OUT" = 00000000-0000-0000-0000-000000000000 ] || fail "untagged add printed '$OUT'"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D"
+contains "$OUT" "(untagged)                            1      2M       1       A"
+
+# Partial releases (prescriptive): the host gives back the named range and
+# keeps a device with the rest, forced or not.
+PART=7c0ffee0-1111-4222-8333-944455556666
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host B --policy prescriptive \
+	--extent 1500M:6M --tag "$PART"
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host B --tag "$PART" --extent 1500M:2M
+expect_rc 0 as_host B "$TAGDAX" resolve --json "$PART"
+contains "$OUT" '"size": 4194304'
+contains "$OUT" '"start": 1574961152'
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host B --tag "$PART" --extent 1502M:2M --forced
+expect_rc 0 as_host B "$TAGDAX" resolve --json "$PART"
+contains "$OUT" '"size": 2097152'
+contains "$OUT" '"start": 1577058304'
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host B --tag "$PART"
+expect_rc 1 as_host B "$TAGDAX" resolve "$PART"
+
+# down stops everything, keeps the state.
+expect_rc 0 "$TAGDAX" fabric down --dir "$D"
+contains "$OUT" "stopped the fabric"
+if [ -e "$D/fm.sock" ] || [ -e "$D/hosts/A/mbox.sock" ]; then fail "sockets left behind"; fi
+[ -d "$D/state" ] || fail "down removed the state"
+expect_rc 1 "$TAGDAX" fabric list --dir "$D"
+contains "$ERR" "not running"
+echo "fabric: ok"
