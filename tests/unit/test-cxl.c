@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "private.h"
-#include "fakesys.h"
+#include "fixture.h"
 
 extern const struct tagdax_provider tagdax_provider_cxl;
 
@@ -31,63 +31,6 @@ extern const struct tagdax_provider tagdax_provider_cxl;
 #define TAG_C "a1b2c3d4-e5f6-4711-8899-aabbccddeeff"
 #define NULL_TAG "00000000-0000-0000-0000-000000000000"
 #define MiB (1ull << 20)
-
-struct fixture {
-	struct fake f;
-	struct tagdax_ctx *ctx;
-};
-
-/* Everything the library logs, so tests can check what was said. */
-static char logbuf[1 << 16];
-static size_t loglen;
-
-static void capture(struct tagdax_ctx *ctx, int prio, const char *file, int line,
-		    const char *fn, const char *fmt, va_list ap)
-{
-	int n;
-
-	(void)ctx, (void)prio, (void)file, (void)line, (void)fn;
-	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
-	if (n > 0)
-		loglen = loglen + (size_t)n < sizeof(logbuf) ? loglen + (size_t)n : sizeof(logbuf) - 1;
-}
-
-static struct tagdax_ctx *new_ctx(struct fake *f)
-{
-	struct tagdax_ctx *ctx = NULL;
-
-	assert_int_equal(tagdax_new(&ctx), 0);
-	assert_int_equal(tagdax_set_sysfs_root(ctx, f->sys), 0);
-	assert_int_equal(tagdax_set_dev_root(ctx, f->dev), 0);
-	assert_int_equal(tagdax_set_run_dir(ctx, f->run), 0);
-	assert_int_equal(tagdax_set_config(ctx, f->config), 0);
-	tagdax_set_log_fn(ctx, capture);
-	tagdax_set_log_priority(ctx, LOG_DEBUG);
-	return ctx;
-}
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	if (!fx || fake_init(&fx->f))
-		return -1;
-	fx->ctx = new_ctx(&fx->f);
-	loglen = 0;
-	logbuf[0] = '\0';
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	tagdax_unref(fx->ctx);
-	fake_cleanup(&fx->f);
-	free(fx);
-	return 0;
-}
 
 static struct tagdax_tag tag_of(const char *text)
 {
@@ -324,7 +267,7 @@ static void ambiguous(void **state)
 	assert_string_equal(tagdax_dev_get_path(other), root_path(fx, "dev/dax1.0"));
 
 	/* Still ambiguous through the index, in another context. */
-	ctx2 = new_ctx(&fx->f);
+	ctx2 = fixture_ctx(&fx->f);
 	assert_int_equal(tagdax_resolve(ctx2, &a, &dev), -ENOTUNIQ);
 	assert_non_null(tagdax_dev_get_next_same_tag(dev));
 	tagdax_unref(ctx2);
@@ -389,16 +332,16 @@ static void malformed_skipped(void **state)
 		char name[32];
 
 		snprintf(name, sizeof(name), "cxl: dax0.%u:", i);
-		assert_non_null(strstr(logbuf, name));
+		assert_non_null(strstr(fixture_log(), name));
 	}
 	for (unsigned int i = 1; i <= 7; i++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "extent0.%u: bad", i);
 		if (i != 3)
-			assert_non_null(strstr(logbuf, name));
+			assert_non_null(strstr(fixture_log(), name));
 	}
-	assert_non_null(strstr(logbuf, "extent0.3: bad uuid"));
+	assert_non_null(strstr(fixture_log(), "extent0.3: bad uuid"));
 }
 
 /* Listed, then gone: a bus link left dangling, as during a removal. */
@@ -419,8 +362,8 @@ static void vanished(void **state)
 	assert_int_equal(tagdax_resolve(fx->ctx, &b, &dev), -ENOENT);
 	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
 	assert_int_equal(tagdax_dev_get_extent_count(dev), 1);
-	assert_non_null(strstr(logbuf, "cxl: dax0.1:"));
-	assert_non_null(strstr(logbuf, "cxl: dax_region0/extent0.1:"));
+	assert_non_null(strstr(fixture_log(), "cxl: dax0.1:"));
+	assert_non_null(strstr(fixture_log(), "cxl: dax_region0/extent0.1:"));
 
 	/* Gone between the resolve and the first getter: details stay unknown. */
 	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
@@ -447,7 +390,7 @@ static void stale_index(void **state)
 	/* the tag moved from dax0.0 to dax0.1 */
 	attr(fx, "dax0.0", "uuid", TAG_C);
 	attr(fx, "dax0.1", "uuid", TAG_A);
-	ctx = new_ctx(&fx->f);
+	ctx = fixture_ctx(&fx->f);
 	assert_int_equal(tagdax_resolve(ctx, &a, &dev), 0);
 	assert_string_equal(tagdax_dev_get_devname(dev), "dax0.1");
 	assert_string_equal(read_text(fx, "run/by-tag/" TAG_A, buf, sizeof(buf)), "cxl dax0.1");
@@ -483,13 +426,12 @@ static void fast_path_and_lazy_details(void **state)
 	add_dax(fx, "dax0.0", TAG_A, 2 * MiB, "device_dax");
 	add_extent(fx, 0, 0, 0, 2 * MiB, TAG_A);
 	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
-	assert_non_null(strstr(logbuf, "provider cxl:")); /* the first one scanned */
+	assert_non_null(strstr(fixture_log(), "provider cxl:")); /* the first one scanned */
 
-	ctx = new_ctx(&fx->f);
-	loglen = 0;
-	logbuf[0] = '\0';
+	ctx = fixture_ctx(&fx->f);
+	fixture_log_clear();
 	assert_int_equal(tagdax_resolve(ctx, &a, &dev), 0);
-	assert_null(strstr(logbuf, "provider cxl:")); /* no scan this time */
+	assert_null(strstr(fixture_log(), "provider cxl:")); /* no scan this time */
 	/* details were not read yet: a size written now is what we see */
 	attr(fx, "dax0.0", "size", "6291456");
 	assert_int_equal(tagdax_dev_get_size(dev), 6 * MiB);
@@ -637,7 +579,7 @@ static void claim_refusals(void **state)
 	assert_int_equal(tagdax_claim(fx->ctx, &b, &dev), -EBUSY);
 	assert_string_equal(read_text(fx, "sys/bus/dax/devices/dax0.1/uuid", buf, sizeof(buf)),
 			    TAG_C);
-	assert_non_null(strstr(logbuf, "already carries a tag"));
+	assert_non_null(strstr(fixture_log(), "already carries a tag"));
 	/* a seed without the uuid attribute: a kernel without the DCD ABI */
 	fake_remove(&fx->f, "sys/devices/platform/cxl/dax_region0/dax0.1/uuid");
 	assert_int_equal(tagdax_claim(fx->ctx, &b, &dev), -EOPNOTSUPP);
@@ -727,21 +669,21 @@ static void scale(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(list_and_details, setup, teardown),
-		cmocka_unit_test_setup_teardown(unclaimed_extents, setup, teardown),
-		cmocka_unit_test_setup_teardown(claimed_wins, setup, teardown),
-		cmocka_unit_test_setup_teardown(ambiguous, setup, teardown),
-		cmocka_unit_test_setup_teardown(malformed_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(vanished, setup, teardown),
-		cmocka_unit_test_setup_teardown(stale_index, setup, teardown),
-		cmocka_unit_test_setup_teardown(fast_path_and_lazy_details, setup, teardown),
-		cmocka_unit_test_setup_teardown(identify_devnode, setup, teardown),
-		cmocka_unit_test_setup_teardown(map_writes_and_reads, setup, teardown),
-		cmocka_unit_test_setup_teardown(claim_end_to_end, setup, teardown),
-		cmocka_unit_test_setup_teardown(claim_bound_seed_not_rebound, setup, teardown),
-		cmocka_unit_test_setup_teardown(claim_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(watch_sees_changes, setup, teardown),
-		cmocka_unit_test_setup_teardown(scale, setup, teardown),
+		cmocka_unit_test_setup_teardown(list_and_details, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(unclaimed_extents, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(claimed_wins, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(ambiguous, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(malformed_skipped, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(vanished, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(stale_index, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(fast_path_and_lazy_details, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(identify_devnode, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(map_writes_and_reads, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(claim_end_to_end, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(claim_bound_seed_not_rebound, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(claim_refusals, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(watch_sees_changes, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(scale, fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "private.h"
-#include "fakesys.h"
+#include "fixture.h"
 
 extern const struct tagdax_provider tagdax_provider_nd;
 
@@ -27,62 +27,6 @@ extern const struct tagdax_provider tagdax_provider_nd;
 #define TAG_E "e0e0e0e0-0000-4000-8000-000000000002"
 #define NULL_TAG "00000000-0000-0000-0000-000000000000"
 #define MiB (1ull << 20)
-
-struct fixture {
-	struct fake f;
-	struct tagdax_ctx *ctx;
-};
-
-static char logbuf[1 << 16];
-static size_t loglen;
-
-static void capture(struct tagdax_ctx *ctx, int prio, const char *file, int line,
-		    const char *fn, const char *fmt, va_list ap)
-{
-	int n;
-
-	(void)ctx, (void)prio, (void)file, (void)line, (void)fn;
-	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
-	if (n > 0)
-		loglen = loglen + (size_t)n < sizeof(logbuf) ? loglen + (size_t)n : sizeof(logbuf) - 1;
-}
-
-static struct tagdax_ctx *new_ctx(struct fake *f)
-{
-	struct tagdax_ctx *ctx = NULL;
-
-	assert_int_equal(tagdax_new(&ctx), 0);
-	assert_int_equal(tagdax_set_sysfs_root(ctx, f->sys), 0);
-	assert_int_equal(tagdax_set_dev_root(ctx, f->dev), 0);
-	assert_int_equal(tagdax_set_run_dir(ctx, f->run), 0);
-	assert_int_equal(tagdax_set_config(ctx, f->config), 0);
-	tagdax_set_log_fn(ctx, capture);
-	tagdax_set_log_priority(ctx, LOG_DEBUG);
-	return ctx;
-}
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	if (!fx || fake_init(&fx->f))
-		return -1;
-	fx->ctx = new_ctx(&fx->f);
-	loglen = 0;
-	logbuf[0] = '\0';
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	tagdax_unref(fx->ctx);
-	fake_cleanup(&fx->f);
-	free(fx);
-	return 0;
-}
 
 static struct tagdax_tag tag_of(const char *text)
 {
@@ -290,14 +234,14 @@ static void unusable_skipped(void **state)
 	assert_int_equal(count_nd(fx->ctx), 4);
 	assert_int_equal(tagdax_resolve(fx->ctx, &e, &dev), -ENOENT);
 	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
-	assert_non_null(strstr(logbuf, "nd: namespace4.0: no tag (uuid not set)"));
-	assert_non_null(strstr(logbuf, "nd: namespace4.1: no tag (null uuid)"));
-	assert_non_null(strstr(logbuf, "nd: namespace5.0: no tag"));
-	assert_non_null(strstr(logbuf, "nd: namespace6.0: no device on top"));
-	assert_non_null(strstr(logbuf, "nd: namespace7.0: no tag (malformed uuid)"));
-	assert_non_null(strstr(logbuf, "nd: namespace8.0: no device on top"));
-	assert_non_null(strstr(logbuf, "nd: namespace8.1: no device on top"));
-	assert_non_null(strstr(logbuf, "nd: namespace9.0: no tag"));
+	assert_non_null(strstr(fixture_log(), "nd: namespace4.0: no tag (uuid not set)"));
+	assert_non_null(strstr(fixture_log(), "nd: namespace4.1: no tag (null uuid)"));
+	assert_non_null(strstr(fixture_log(), "nd: namespace5.0: no tag"));
+	assert_non_null(strstr(fixture_log(), "nd: namespace6.0: no device on top"));
+	assert_non_null(strstr(fixture_log(), "nd: namespace7.0: no tag (malformed uuid)"));
+	assert_non_null(strstr(fixture_log(), "nd: namespace8.0: no device on top"));
+	assert_non_null(strstr(fixture_log(), "nd: namespace8.1: no device on top"));
+	assert_non_null(strstr(fixture_log(), "nd: namespace9.0: no tag"));
 }
 
 static void fast_path_and_stale(void **state)
@@ -317,12 +261,11 @@ static void fast_path_and_stale(void **state)
 	fclose(f);
 	assert_string_equal(buf, "nd namespace0.0\n");
 
-	ctx = new_ctx(&fx->f);
-	loglen = 0;
-	logbuf[0] = '\0';
+	ctx = fixture_ctx(&fx->f);
+	fixture_log_clear();
 	assert_int_equal(tagdax_resolve(ctx, &a, &dev), 0);
 	assert_string_equal(tagdax_dev_get_path(dev), root_path(fx, "dev/pmem0"));
-	assert_null(strstr(logbuf, "provider nd:")); /* no scan */
+	assert_null(strstr(fixture_log(), "provider nd:")); /* no scan */
 
 	/* the tag moved to another namespace: never the stale one */
 	nd_attr(fx, 0, "namespace0.0", "uuid", TAG_E);
@@ -446,14 +389,14 @@ static void ndctl_mode_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(four_personalities, setup, teardown),
-		cmocka_unit_test_setup_teardown(unusable_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(fast_path_and_stale, setup, teardown),
-		cmocka_unit_test_setup_teardown(ambiguous, setup, teardown),
-		cmocka_unit_test_setup_teardown(identify_by_node, setup, teardown),
-		cmocka_unit_test_setup_teardown(readonly_and_kmem, setup, teardown),
-		cmocka_unit_test_setup_teardown(map_block_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(ndctl_mode_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(four_personalities, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(unusable_skipped, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(fast_path_and_stale, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(ambiguous, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(identify_by_node, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(readonly_and_kmem, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(map_block_file, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(ndctl_mode_names, fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,33 +13,17 @@
 #include <cmocka.h>
 
 #include "private.h"
+#include "fixture.h"
 #include "testctx.h"
-
-struct fixture {
-	struct fake f;
-	struct tagdax_ctx *ctx;
-};
 
 static int setup(void **state)
 {
-	static struct fixture fx;
+	struct fixture *fx;
 
-	if (fake_init(&fx.f))
+	if (fixture_setup(state))
 		return -1;
-	fx.ctx = test_ctx(&fx.f);
-	if (!fx.ctx || fake_file(&fx.f, "mem/a", 4 << 20) || fake_file(&fx.f, "mem/b", 4 << 20))
-		return -1;
-	*state = &fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	tagdax_unref(fx->ctx);
-	fake_cleanup(&fx->f);
-	return 0;
+	fx = *state;
+	return fake_file(&fx->f, "mem/a", 4 << 20) || fake_file(&fx->f, "mem/b", 4 << 20);
 }
 
 static const char *index_text(struct fixture *fx, const char *tag, char *buf, size_t len)
@@ -155,5 +139,5 @@ int main(void)
 		cmocka_unit_test(unwritable_run_dir_still_resolves),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, fixture_teardown);
 }

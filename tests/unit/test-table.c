@@ -9,33 +9,9 @@
 #include <cmocka.h>
 
 #include "private.h"
+#include "fixture.h"
 #include "testctx.h"
 
-struct fixture {
-	struct fake f;
-	struct tagdax_ctx *ctx;
-};
-
-static int setup(void **state)
-{
-	static struct fixture fx;
-
-	if (fake_init(&fx.f))
-		return -1;
-	fx.ctx = test_ctx(&fx.f);
-	tagdax_set_log_priority(fx.ctx, 0); /* bad lines are expected here */
-	*state = &fx;
-	return fx.ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	tagdax_unref(fx->ctx);
-	fake_cleanup(&fx->f);
-	return 0;
-}
 
 static unsigned int count_devs(struct tagdax_ctx *ctx)
 {
@@ -122,5 +98,5 @@ int main(void)
 		cmocka_unit_test(missing_table_is_empty),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The common cmocka fixture of the library tests: a fake tree and a context
+ * aimed at it, logging at debug into a buffer the test can search.
+ */
+#ifndef TAGDAX_TEST_FIXTURE_H
+#define TAGDAX_TEST_FIXTURE_H
+
+#include <tagdax/tagdax.h>
+
+#include "fakesys.h"
+
+struct fixture {
+	struct fake f;
+	struct tagdax_ctx *ctx;
+};
+
+/* cmocka group/test setup and teardown: *state becomes a struct fixture. */
+int fixture_setup(void **state);
+int fixture_teardown(void **state);
+
+/* A new context aimed at f, logging into the capture buffer (asserts). */
+struct tagdax_ctx *fixture_ctx(struct fake *f);
+
+/* What the library logged since the last fixture_log_clear(). */
+const char *fixture_log(void);
+void fixture_log_clear(void);
+
+#endif
