@@ -18,6 +18,33 @@ static int set_u64(const char *name, uint64_t value)
 	return setenv(name, buf, 1);
 }
 
+/*
+ * The environment describes one piece of memory; a device made of several
+ * (non-contiguous extents) cannot be told that way, and half of it must not
+ * pass for the whole.  Pieces that continue one another in a file are one.
+ */
+static int export_device(struct tagdax_dev *dev, const char *text)
+{
+	struct cli_piece *pc;
+	int n = cli_pieces(dev, &pc), rc = EXIT_SYSTEM;
+
+	if (n < 0)
+		fprintf(stderr, "tagdax: %s\n", strerror(-n));
+	else if (n == 0)
+		fprintf(stderr, "tagdax: %s has no memory to show\n", text);
+	else if (n > 1)
+		fprintf(stderr, "tagdax: %s is made of %d pieces; map it with tagdax_map() or "
+			"`tagdax fabric read/write`\n", text, n);
+	else if (setenv("TAGDAX_TAG", text, 1) || setenv("TAGDAX_PATH", pc[0].path, 1) ||
+		 set_u64("TAGDAX_OFFSET", pc[0].offset) || set_u64("TAGDAX_SIZE", pc[0].length) ||
+		 setenv("TAGDAX_PROVIDER", tagdax_dev_get_provider(dev), 1))
+		perror("tagdax: setenv");
+	else
+		rc = EXIT_OK;
+	free(pc);
+	return rc;
+}
+
 int cmd_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -51,14 +78,9 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return cli_resolve_status(cli, &tag, rc, dev);
 	tagdax_tag_unparse(&tag, text);
-	if (setenv("TAGDAX_TAG", text, 1) ||
-	    setenv("TAGDAX_PATH", tagdax_dev_get_path(dev), 1) ||
-	    set_u64("TAGDAX_OFFSET", tagdax_dev_get_offset(dev)) ||
-	    set_u64("TAGDAX_SIZE", tagdax_dev_get_size(dev)) ||
-	    setenv("TAGDAX_PROVIDER", tagdax_dev_get_provider(dev), 1)) {
-		perror("tagdax: setenv");
-		return EXIT_SYSTEM;
-	}
+	rc = export_device(dev, text);
+	if (rc)
+		return rc;
 	execvp(argv[optind], argv + optind);
 	fprintf(stderr, "tagdax: cannot run %s: %s\n", argv[optind], strerror(errno));
 	return errno == ENOENT ? 127 : 126;

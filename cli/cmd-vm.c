@@ -4,11 +4,13 @@
  *
  * A tag is resolved here, on the host, with libtagdax (so whatever provides
  * it, table entry, devdax or the emulated fabric, works, and capacity this
- * host does not hold is refused).  Its capacity is cut into power-of-two
- * windows (a BAR must be one); each window becomes a memory-backend-file
- * mapping the host bytes at their offsets plus an ivshmem-plain device whose
- * option ROM carries the descriptor (lib/vmrom.h) the guest's vm provider
- * reads.  Nothing is ever written into the shared bytes themselves.
+ * host does not hold is refused).  Its capacity, piece by piece (a device may
+ * be made of non-contiguous extents), is cut into power-of-two windows (a BAR
+ * must be one); each window becomes a memory-backend-file mapping the host
+ * bytes at their offsets plus an ivshmem-plain device whose option ROM
+ * carries the descriptor (lib/vmrom.h) the guest's vm provider reads, which
+ * lays the windows out in order as tagdax_map() lays out the pieces here.
+ * Nothing is ever written into the shared bytes themselves.
  * This file plans and prints options; vm-hotplug.c plugs through QMP.
  */
 #include <errno.h>
@@ -42,8 +44,10 @@ static const char vm_usage[] =
 	"         pcie-root-port per window.\n"
 	"detach   unplug what attach plugged; waits for the guest to release it.\n"
 	"\n"
-	"Capacities must be multiples of 2 MiB.  One that is not a power of two, or\n"
-	"that does not start at offset 0 of its file, needs QEMU 8.1 or later.\n"
+	"Capacities must be multiples of 2 MiB; one made of several pieces (extents\n"
+	"apart) is given piece by piece, in order, and each piece must be one.  A\n"
+	"capacity that is not a power of two, is made of several pieces or does not\n"
+	"start at offset 0 of its file needs QEMU 8.1 or later.\n"
 	"The descriptor ROMs are written under <run-dir>/vm and must stay readable by\n"
 	"QEMU while the guest runs.\n";
 
@@ -137,29 +141,46 @@ static int write_roms(const struct vm_plan *p, const struct vm_cap *c)
 	return EXIT_OK;
 }
 
-/* Cuts the capacity into windows QEMU can map: each a power of two, each
- * starting on the device's alignment. */
-static int cut_windows(struct vm_cap *c, uint64_t size)
+/* Whether a window of size bytes at byte at of its file fits the device's
+ * alignment (memory-backend-file align=). */
+static bool window_aligned(const struct vm_cap *c, uint64_t at, uint64_t size)
 {
-	uint64_t sizes[VMROM_MAX_WINDOWS], at = 0;
-	int n = vmrom_split(size, sizes);
+	return c->align <= 4096 || (at % c->align == 0 && size % c->align == 0);
+}
 
-	if (n < 0 || c->offset % (uint64_t)sysconf(_SC_PAGESIZE)) {
-		fprintf(stderr, "tagdax: tag %s: %" PRIu64 " bytes at offset %" PRIu64
-			" cannot go to a guest: size must be a multiple of 2 MiB, offset of the page size\n",
-			c->tag, size, c->offset);
+/* Appends one piece's windows: each a power of two (a BAR must be one), at
+ * the piece's own file offsets, numbered on from the pieces before it so the
+ * guest lays them out in the device's order. */
+static int cut_piece(struct vm_cap *c, const struct cli_piece *pc)
+{
+	uint64_t sizes[VMROM_MAX_WINDOWS], at = pc->offset;
+	int n = vmrom_split(pc->length, sizes);
+
+	if (n < 0 || pc->offset % (uint64_t)sysconf(_SC_PAGESIZE)) {
+		fprintf(stderr, "tagdax: tag %s: its %" PRIu64 "-byte piece at offset %" PRIu64
+			" of %s cannot go to a guest: a piece's size must be a multiple of 2 MiB, "
+			"its offset one of the page size\n", c->tag, pc->length, pc->offset, pc->path);
 		return EXIT_USAGE;
 	}
-	for (int i = 0; i < n; i++) {
-		if (c->align > 4096 && ((c->offset + at) % c->align || sizes[i] % c->align)) {
+	if (c->n + (unsigned int)n > VMROM_MAX_WINDOWS) {
+		fprintf(stderr, "tagdax: tag %s: its pieces need more than %u guest windows\n",
+			c->tag, VMROM_MAX_WINDOWS);
+		return EXIT_USAGE;
+	}
+	for (int k = 0; k < n; k++, c->n++) {
+		struct vm_window *w = &c->win[c->n];
+
+		if (!window_aligned(c, at, sizes[k])) {
 			fprintf(stderr, "tagdax: tag %s: a %" PRIu64 "-byte window does not fit the "
-				"device's %" PRIu64 "-byte alignment\n", c->tag, sizes[i], c->align);
+				"device's %" PRIu64 "-byte alignment\n", c->tag, sizes[k], c->align);
 			return EXIT_USAGE;
 		}
-		c->win[i] = (struct vm_window){ at, sizes[i] };
-		at += sizes[i];
+		*w = (struct vm_window){ c->n ? w[-1].offset + w[-1].size : 0, sizes[k],
+					 strdup(pc->path), at };
+		if (!w->path)
+			return EXIT_SYSTEM;
+		at += sizes[k];
 	}
-	c->n = (unsigned int)n;
 	return EXIT_OK;
 }
 
@@ -168,7 +189,8 @@ static int plan_cap(struct cli *cli, const char *text, struct vm_cap *c)
 {
 	struct tagdax_tag tag;
 	struct tagdax_dev *dev;
-	int rc;
+	struct cli_piece *pc;
+	int n, rc;
 
 	if (!cli_tag(text, &tag))
 		return EXIT_USAGE;
@@ -176,15 +198,25 @@ static int plan_cap(struct cli *cli, const char *text, struct vm_cap *c)
 	if (rc)
 		return cli_resolve_status(cli, &tag, rc, dev);
 	tagdax_tag_unparse(&tag, c->tag);
-	snprintf(c->path, sizeof(c->path), "%s", tagdax_dev_get_path(dev));
-	c->offset = tagdax_dev_get_offset(dev);
 	c->align = tagdax_dev_get_align(dev);
 	c->flags = tagdax_dev_get_flags(dev);
-	return cut_windows(c, tagdax_dev_get_size(dev));
+	n = cli_pieces(dev, &pc);
+	if (n <= 0) {
+		fprintf(stderr, "tagdax: tag %s: %s\n", c->tag,
+			n < 0 ? strerror(-n) : "the device has no memory to give");
+		rc = EXIT_SYSTEM;
+	}
+	for (int i = 0; i < n && rc == EXIT_OK; i++)
+		rc = cut_piece(c, &pc[i]);
+	free(pc);
+	return rc;
 }
 
 void vm_plan_free(struct vm_plan *p)
 {
+	for (unsigned int i = 0; p->caps && i < p->ncaps; i++)
+		for (unsigned int w = 0; w < p->caps[i].n; w++)
+			free(p->caps[i].win[w].path);
 	free(p->caps);
 	p->caps = NULL;
 }
@@ -261,12 +293,12 @@ static void emit_window(const struct emitter *e, const struct vm_plan *p,
 			const struct vm_cap *c, unsigned int i)
 {
 	char mid[VM_ID_LEN], did[VM_ID_LEN], rom[PATH_MAX], esc[2 * PATH_MAX], value[3 * PATH_MAX];
-	uint64_t at = c->offset + c->win[i].offset;
+	uint64_t at = c->win[i].at;
 	int n;
 
 	vm_mem_id(c, i, mid);
 	vm_dev_id(c, i, did);
-	qemu_escape(esc, sizeof(esc), c->path);
+	qemu_escape(esc, sizeof(esc), c->win[i].path);
 	n = snprintf(value, sizeof(value), "memory-backend-file,id=%s,mem-path=%s,size=%" PRIu64,
 		     mid, esc, c->win[i].size);
 	if (at)

@@ -23,6 +23,25 @@ static struct json_object *flags_to_json(unsigned int flags)
 	return arr;
 }
 
+/* The pieces tagdax_map() lays out, in order: file, offset, length. */
+static struct json_object *segments_to_json(struct tagdax_dev *dev)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (unsigned int i = 0; i < tagdax_dev_get_segment_count(dev); i++) {
+		struct json_object *s = json_object_new_object();
+		const char *path;
+		uint64_t off, len;
+
+		tagdax_dev_get_segment(dev, i, &path, &off, &len);
+		json_object_object_add(s, "path", json_object_new_string(path));
+		add_u64(s, "offset", off);
+		add_u64(s, "length", len);
+		json_object_array_add(arr, s);
+	}
+	return arr;
+}
+
 struct json_object *dev_to_json(struct tagdax_dev *dev)
 {
 	struct json_object *obj = json_object_new_object();
@@ -63,6 +82,7 @@ struct json_object *dev_to_json(struct tagdax_dev *dev)
 		json_object_array_add(extents, e);
 	}
 	json_object_object_add(obj, "extents", extents);
+	json_object_object_add(obj, "segments", segments_to_json(dev));
 	return obj;
 }
 

@@ -34,6 +34,17 @@ int usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format(pri
 /* Parses a timeout in seconds ("30", "2.5"); -1 for "forever" on "-1". */
 bool parse_timeout(const char *text, int *ms);
 
+/* pieces.c: one piece of a device's host memory, bytes [offset, offset+length)
+ * of path (the library's string, valid as long as the device). */
+struct cli_piece {
+	const char *path;
+	uint64_t offset;
+	uint64_t length;
+};
+/* The device's segments in order, those that continue one another in the same
+ * file merged.  *out is malloc'ed; returns how many, or -ENOMEM. */
+int cli_pieces(struct tagdax_dev *dev, struct cli_piece **out);
+
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_resolve(struct cli *cli, int argc, char **argv);
 int cmd_wait(struct cli *cli, int argc, char **argv);

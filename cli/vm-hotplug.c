@@ -240,13 +240,13 @@ static int remove_tag(struct qmp *q, const char *tag, int timeout_ms, unsigned i
 static struct json_object *backend_args(const struct vm_cap *c, unsigned int i)
 {
 	struct json_object *a = json_object_new_object();
-	uint64_t at = c->offset + c->win[i].offset;
+	uint64_t at = c->win[i].at;
 	char id[VM_ID_LEN];
 
 	vm_mem_id(c, i, id);
 	json_object_object_add(a, "qom-type", json_object_new_string("memory-backend-file"));
 	json_object_object_add(a, "id", json_object_new_string(id));
-	json_object_object_add(a, "mem-path", json_object_new_string(c->path));
+	json_object_object_add(a, "mem-path", json_object_new_string(c->win[i].path));
 	json_object_object_add(a, "size", json_object_new_uint64(c->win[i].size));
 	json_object_object_add(a, "share", json_object_new_boolean(1));
 	if (at)
@@ -280,10 +280,11 @@ static int attach_checks(struct qmp *q, const struct vm_cap *c)
 	char names[1][VM_ID_LEN], prefix[VM_ID_LEN];
 	int n;
 
-	if ((c->n > 1 || c->offset) && qmp_version(q) < QEMU_HAS_OFFSET) {
-		fprintf(stderr, "tagdax: tag %s needs memory-backend-file offset= (%u window(s) at "
-			"offset %" PRIu64 "), which this QEMU (%d.%d) lacks; 8.1 or later has it\n",
-			c->tag, c->n, c->offset, qmp_version(q) / 100, qmp_version(q) % 100);
+	if ((c->n > 1 || c->win[0].at) && qmp_version(q) < QEMU_HAS_OFFSET) {
+		fprintf(stderr, "tagdax: tag %s needs memory-backend-file offset= (%u window(s), "
+			"the first at offset %" PRIu64 "), which this QEMU (%d.%d) lacks; 8.1 or "
+			"later has it\n", c->tag, c->n, c->win[0].at, qmp_version(q) / 100,
+			qmp_version(q) % 100);
 		return EXIT_USAGE;
 	}
 	snprintf(prefix, sizeof(prefix), "tagdax-dev-%s.", c->tag);

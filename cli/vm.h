@@ -13,15 +13,16 @@
 #define VM_ROMDIR_MAX (PATH_MAX - 64) /* room for "/<tag>.<index>.rom" */
 
 struct vm_window {
-	uint64_t offset; /* within the capacity */
+	uint64_t offset; /* within the capacity: what the guest sees */
 	uint64_t size;
+	char *path;      /* the host memory behind it (its piece's file), malloc'ed */
+	uint64_t at;     /* where in path: what QEMU maps */
 };
 
-/* One tag's capacity as this host resolved it, cut into guest windows. */
+/* One tag's capacity as this host resolved it, cut into guest windows: each
+ * piece of the device in order, each piece into power-of-two windows. */
 struct vm_cap {
 	char tag[TAGDAX_TAG_STRLEN];
-	char path[PATH_MAX]; /* the host memory */
-	uint64_t offset;     /* of the capacity within path */
 	uint64_t align;
 	unsigned int flags;
 	unsigned int n;

@@ -209,6 +209,24 @@ TAGDAX_EXPORT int tagdax_dev_get_extent(struct tagdax_dev *dev, unsigned int ind
 	return 0;
 }
 
+TAGDAX_EXPORT unsigned int tagdax_dev_get_segment_count(struct tagdax_dev *dev)
+{
+	dev_load_details(dev);
+	return dev->nsegs;
+}
+
+TAGDAX_EXPORT int tagdax_dev_get_segment(struct tagdax_dev *dev, unsigned int index,
+					 const char **path, uint64_t *offset, uint64_t *length)
+{
+	dev_load_details(dev);
+	if (index >= dev->nsegs)
+		return -ERANGE;
+	*path = dev->segs[index].path;
+	*offset = dev->segs[index].offset;
+	*length = dev->segs[index].length;
+	return 0;
+}
+
 TAGDAX_EXPORT struct tagdax_dev *tagdax_dev_get_next_same_tag(struct tagdax_dev *dev)
 {
 	return dev->next_same;

@@ -5,8 +5,12 @@
  * that makes resolve O(1): every entry is re-verified against its provider
  * before it is believed, and a miss falls back to a full scan.  Entries are
  * written by `tagdax udev-id` (on device events) and by a resolve that had
- * to scan.  Writes are atomic (write, then rename) so readers never see half
- * an entry.
+ * to scan.
+ *
+ * An entry is a symbolic link whose target is that text: one readlink() reads
+ * it where a file would take open, read and close (the fast path's budget is
+ * a few microseconds), and a new link renamed over the old one replaces it
+ * atomically.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,15 +58,10 @@ int index_lookup(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 {
 	char path[4096], buf[INDEX_MAX_ENTRIES * 130];
 	ssize_t n;
-	int fd;
 
 	if (entry_path(ctx, tag, path, sizeof(path)))
 		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = readlink(path, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -72,9 +71,9 @@ int index_lookup(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 static int write_entries(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 			 const struct index_entry *entries, unsigned int count)
 {
-	char path[4096], tmp[4200], dir[4096];
-	FILE *f;
-	int fd, rc = 0;
+	char path[4096], tmp[4200], dir[4096], text[INDEX_MAX_ENTRIES * 130];
+	size_t len = 0;
+	int rc = 0;
 
 	if (entry_path(ctx, tag, path, sizeof(path)))
 		return -ENAMETOOLONG;
@@ -84,21 +83,15 @@ static int write_entries(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 	mkdir(dir, 0755);
 	if (count == 0)
 		return unlink(path) && errno != ENOENT ? -errno : 0;
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		rc = -errno;
-		close(fd);
-		unlink(tmp);
-		return rc;
-	}
-	fchmod(fd, 0644);
 	for (unsigned int i = 0; i < count; i++)
-		fprintf(f, "%s %s\n", entries[i].provider, entries[i].devname);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s %s", i ? "\n" : "",
+					entries[i].provider, entries[i].devname);
+	/* A unique temporary name: concurrent writers (udev runs helpers in
+	 * parallel) must not rename each other's links. */
+	snprintf(tmp, sizeof(tmp), "%s.%d.%lx", path, (int)getpid(), (unsigned long)random());
+	if (symlink(text, tmp) != 0)
+		return -errno;
+	if (rename(tmp, path) != 0) {
 		rc = -errno;
 		unlink(tmp);
 	}

@@ -147,6 +147,17 @@ int tagdax_dev_get_extent(struct tagdax_dev *dev, unsigned int index,
 			  uint64_t *start, uint64_t *length);
 
 /*
+ * The pieces a device's memory is made of, in device order: bytes
+ * [offset, offset+length) of path each.  Most devices are one piece; an
+ * allocation of non-contiguous extents (or a guest's windows) is several,
+ * which is why path/offset/size alone cannot describe it.  tagdax_map() lays
+ * them out in this order.  Returns -ERANGE past the last piece.
+ */
+unsigned int tagdax_dev_get_segment_count(struct tagdax_dev *dev);
+int tagdax_dev_get_segment(struct tagdax_dev *dev, unsigned int index, const char **path,
+			   uint64_t *offset, uint64_t *length);
+
+/*
  * Map a tagged device: one contiguous shared mapping of its whole size, its
  * pieces laid out in order, aligned to the device's alignment.
  */

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The emulated fabric end to end, two hosts: up, add, share, the same bytes
 # through both hosts' devices, a release that waits while the device is
-# mapped, a forced release that faults the mapper, multi-extent groups,
-# isolation between hosts, down.
+# mapped, a forced release that faults the mapper, multi-extent groups (and
+# exec, which gives one piece only), isolation between hosts, down.
 # shellcheck source=tests/cli/lib.sh
 . "$TESTLIB"
 # shellcheck source=tests/cli/fabric-lib.sh
@@ -68,6 +68,22 @@ expect_rc 0 "$TAGDAX" fabric write --dir "$D" --host B --tag "$MULTI" --offset 2
 	"across the seam"
 expect_rc 0 "$TAGDAX" fabric read --dir "$D" --host A --tag "$MULTI" --offset 2097146
 [ "$OUT" = "across the seam" ] || fail "A read '$OUT' across the seam"
+
+# exec describes one piece of memory: two pieces apart are refused (half of
+# the device must not pass for the whole)...
+expect_rc 5 as_host A "$TAGDAX" exec --tag "$MULTI" -- true
+contains "$ERR" "$MULTI is made of 2 pieces; map it with tagdax_map() or \`tagdax fabric read/write\`"
+# ...pieces that continue one another in the file are one...
+ADJ=3f1e2d3c-4b5a-4697-8a7b-6c5d4e3f2a10
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --policy prescriptive \
+	--extent 300M:2M --extent 302M:4M --tag "$ADJ"
+[ "$(grep -c '^segment' "$(grep -l "$ADJ" "$D"/hosts/A/devices/dax*)")" = 2 ] ||
+	fail "expected a descriptor with two segments for $ADJ"
+expect_rc 0 as_host A "$TAGDAX" exec --tag "$ADJ" -- sh -c 'echo "$TAGDAX_PATH $TAGDAX_OFFSET $TAGDAX_SIZE"'
+[ "${OUT#* }" = "$((300 << 20)) $((6 << 20))" ] || fail "exec gave $ADJ as '$OUT'"
+# ...and a one-piece device is its file, offset and size.
+expect_rc 0 as_host A "$TAGDAX" exec --tag "$TAG" -- sh -c 'echo "$TAGDAX_PATH $TAGDAX_SIZE"'
+[ "$OUT" = "$PATH_A $((24 << 20))" ] || fail "exec gave $TAG as '$OUT'"
 
 # Release from A while A maps it: the release waits...
 hold A "$TAG"

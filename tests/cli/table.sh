@@ -28,6 +28,7 @@ assert d["path"] == sys.argv[3], d
 assert d["offset"] == 2 << 20 and d["size"] == 4 << 20, d
 assert d["provider"] == "table" and d["flags"] == ["sharable"], d
 assert d["extents"] == [{"start": 2 << 20, "length": 4 << 20}], d
+assert d["segments"] == [{"path": sys.argv[3], "offset": 2 << 20, "length": 4 << 20}], d
 PY
 
 expect_rc 0 "$TAGDAX" list --json "$B"

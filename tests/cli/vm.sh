@@ -1,24 +1,30 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Tagged capacity in real QEMU guests, found by tag inside them.
 #
-# Host: capacities whose sizes are not powers of two (24 MiB = 16 + 8, 6 MiB =
-# 4 + 2), each at a non-zero offset of its backing file.  Guest "cold" boots
-# with A (and a C whose descriptor we corrupt) cold-plugged and two spare
-# hot-plug ports: it resolves A, reads what the host wrote through
-# tagdax_map(), replies; then B is hot-plugged with `tagdax vm attach`, the
-# guest's `tagdax wait` returns and data round-trips; then B is detached.
-# Guest "empty" (in parallel) has only a foreign ivshmem device: resolve
-# exits 1.  Before any guest: the host's refusals, and QMP against a QEMU
-# whose guest never runs (so unplugs never complete).
+# Host: the emulated fabric, with a hypervisor host "hv" holding sharable
+# tagged capacities whose sizes are not powers of two; host-side tagdax
+# resolves them through the emu provider.  A (24 MiB) is two pieces apart in
+# its region's backing file (6 MiB at 2 MiB, 18 MiB at 32 MiB): four windows
+# (4 + 2, then 16 + 2 MiB) at those file offsets, which the guest stitches
+# back in order; B (6 MiB = 4 + 2) is one piece.  Guest "cold" boots with A
+# (and a C whose descriptor we corrupt) cold-plugged and two spare hot-plug
+# ports: it resolves A, reads what the host wrote in both pieces and across
+# the seam through tagdax_map(), replies; then B is hot-plugged with `tagdax
+# vm attach`, the guest's `tagdax wait` returns and data round-trips; then B
+# is detached.  Guest "empty" (in parallel) has only a foreign ivshmem
+# device: resolve exits 1.  Before any guest: the host's refusals, and QMP
+# against a QEMU whose guest never runs (so unplugs never complete).
 # Exit 77 (skip) when QEMU or a guest kernel cannot be had, and after the
 # host-side checks in a sanitizer build (no static guest tagdax there).
 . "$TESTLIB"
 . "$SRCDIR/tests/vm/lib.sh"
 
+D=$T/fab
 SHM_FILES=()
 cleanup() {
 	vm_stop_all
 	if [ -n "${VM_VERBOSE:-}" ]; then vm_dump cold; vm_dump empty; fi
+	"$TAGDAX" fabric down --dir "$D" --purge >/dev/null 2>&1
 	rm -f "${SHM_FILES[@]}"
 	rm -rf "$T"
 }
@@ -32,35 +38,68 @@ TAG_B=2c9e4b71-0d5a-4f3e-8b62-6a7b8c9d0e1f
 TAG_C=c0ffee00-1111-4222-8333-944455556666
 START=$(date +%s)
 
-# make_capacity TAG SIZE: tagged capacity this host can resolve, SIZE bytes.
-# Today a table entry over a /dev/shm file, 2 MiB into it (an offset the guest
-# must honour); the emulated fabric replaces this function when it lands.
-LEAD=$((2 * MiB))
+OLD_QEMU=0
 if [ "$VM_QEMU_VERSION" -lt 801 ]; then
 	# memory-backend-file has no offset= before QEMU 8.1: one power-of-two
-	# window at offset 0 is all such a QEMU can carry.
+	# window at offset 0 of its file is all such a QEMU can carry, so each
+	# capacity is the first allocation of its own region.
 	vm_log "NOTE: QEMU $((VM_QEMU_VERSION / 100)).$((VM_QEMU_VERSION % 100)) has no" \
-		"memory-backend-file offset=: testing single-window capacities only"
-	LEAD=0
+		"memory-backend-file offset=: testing one-piece, single-window capacities only"
+	OLD_QEMU=1
 fi
-make_capacity() {
-	local file=/dev/shm/tagdax-vmtest.$$.$1
-	SHM_FILES+=("$file")
-	truncate -s $((LEAD + $2 + 2 * MiB)) "$file" || fail "cannot create $file"
-	echo "$1 $file $LEAD $2 sharable" >> "$TAGDAX_CONFIG"
-}
 
-# at TAG OFFSET: "PATH BYTE-OFFSET" of OFFSET within the tag's memory, found
-# the way any application on this host would find it.
+# The fabric: one hypervisor host, sharable regions (each its own backing
+# file, its first allocation at offset 0).
+cat > "$T/fabric.json" <<EOF
+{
+  "hosts": [ { "id": 0, "name": "hv" } ],
+  "regions": [
+    { "base": "0", "length": "256M", "block_size": "2M", "sharable": true },
+    { "base": "256M", "length": "256M", "block_size": "2M", "sharable": true },
+    { "base": "512M", "length": "256M", "block_size": "2M", "sharable": true }
+  ],
+  "backing": { "type": "dir" }
+}
+EOF
+expect_rc 0 "$TAGDAX" fabric up --dir "$D" --config "$T/fabric.json"
+# From here on, tagdax on this host is hv: it resolves through the emu provider.
+export TAGDAX_FABRIC=$D TAGDAX_HOST=hv
+add() { expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host hv "$@"; }
+
+# SEAM: where A's second piece starts in A (with one piece: any spot).
+if [ $OLD_QEMU = 0 ]; then
+	SIZE_A=$((24 * MiB)) SEAM=$((6 * MiB)) OFF_B=$((5 * MiB))
+	add --policy prescriptive --extent 2M:6M --extent 32M:18M --tag $TAG_A
+	add --size 6M --tag $TAG_B
+	add --size 2M --region 1 --tag $TAG_C
+else
+	SIZE_A=$((16 * MiB)) SEAM=$((8 * MiB)) OFF_B=$((2 * MiB))
+	add --size 16M --tag $TAG_A
+	add --size 4M --region 1 --tag $TAG_B
+	add --size 2M --region 2 --tag $TAG_C
+fi
+OFF_A1=$((SIZE_A - 4 * MiB)) # in A's second piece (or last window)
+
+# host_write TAG OFFSET TEXT / host_read TAG OFFSET: TEXT (and its NUL) at
+# OFFSET of the tag's memory, through tagdax_map() as this host lays it out:
+# the way to reach A, whose pieces are apart in the backing file.
+host_write() {
+	"$TAGDAX" fabric write --dir "$D" --host hv --tag "$1" --offset "$2" "$3" >/dev/null ||
+		fail "host cannot write to $1"
+}
+host_read() { "$TAGDAX" fabric read --dir "$D" --host hv --tag "$1" --offset "$2"; }
+
+# exec_write / exec_read: the same through `tagdax exec` and dd, as a program
+# given TAGDAX_PATH and TAGDAX_OFFSET would (one-piece capacities only).
 at() {
 	"$TAGDAX" exec --tag "$1" -- sh -c 'echo "$TAGDAX_PATH $((TAGDAX_OFFSET + '"$2"'))"'
 }
-host_write() {
+exec_write() {
 	local where; where=$(at "$1" "$2") || fail "host cannot resolve $1"
 	printf '%s\0' "$3" | dd of="${where% *}" bs=4096 seek="${where##* }" \
 		oflag=seek_bytes conv=notrunc status=none
 }
-host_read() {
+exec_read() {
 	local where; where=$(at "$1" "$2") || fail "host cannot resolve $1"
 	dd if="${where% *}" bs=4096 skip="${where##* }" count=64 iflag=skip_bytes,count_bytes \
 		status=none | tr -d '\0'
@@ -71,17 +110,14 @@ check_guest() {
 	[ "$got" = "$3" ] || { vm_dump "$1"; fail "guest $1: $2 is '$got', expected '$3'"; }
 }
 
-if [ $LEAD = 0 ]; then SIZE_A=$((16 * MiB)) SIZE_B=$((4 * MiB)); OFF_A1=$((12 * MiB)) OFF_B=$((2 * MiB))
-else SIZE_A=$((24 * MiB)) SIZE_B=$((6 * MiB)); OFF_A1=$((20 * MiB)) OFF_B=$((5 * MiB)); fi
-make_capacity $TAG_A $SIZE_A
-make_capacity $TAG_B $SIZE_B
-make_capacity $TAG_C $((2 * MiB))
 host_write $TAG_A 0 host-msg-a0
 host_write $TAG_A $OFF_A1 host-msg-a1
-host_write $TAG_B 0 host-msg-b
+host_write $TAG_A $((SEAM - 6)) host-msg-seam
+exec_write $TAG_B 0 host-msg-b
 
 # Host-side refusals, before any guest: a tag this host cannot resolve, a
-# size no window can carry, no tag at all.
+# size no window can carry (a table entry), no tag at all, a tag twice; and
+# exec, which cannot describe A's two pieces in its environment.
 expect_rc 1 "$TAGDAX" vm args 11111111-2222-4333-8444-555555555555
 contains "$ERR" "no device carries tag"
 truncate -s $((3 * MiB)) /dev/shm/tagdax-vmtest.$$.odd && SHM_FILES+=(/dev/shm/tagdax-vmtest.$$.odd)
@@ -90,28 +126,45 @@ expect_rc 2 "$TAGDAX" vm args 9a9a9a9a-1111-4222-8333-944455556666
 contains "$ERR" "multiple of 2 MiB"
 expect_rc 2 "$TAGDAX" vm args
 expect_rc 2 "$TAGDAX" vm args $TAG_A $TAG_A
+if [ $OLD_QEMU = 0 ]; then
+	expect_rc 5 "$TAGDAX" exec --tag $TAG_A -- true
+	contains "$ERR" "made of 2 pieces"
+fi
 
-# The options: one window per power-of-two piece, at the capacity's offsets.
+# The options: one backend per power-of-two window of each piece, at that
+# piece's offsets in the backing file.
 expect_rc 0 "$TAGDAX" vm args --hotplug-ports 2 $TAG_A $TAG_C
 ARGS=$OUT
-[ "$(grep -c '^-object memory-backend-file' <<<"$ARGS")" = $(( LEAD ? 3 : 2 )) ] ||
+WINDOWS_A=$(( OLD_QEMU ? 1 : 4 ))
+[ "$(grep -c '^-object memory-backend-file' <<<"$ARGS")" = $((WINDOWS_A + 1)) ] ||
 	fail "expected one backend per window: $ARGS"
 [ "$(grep -c '^-device pcie-root-port' <<<"$ARGS")" = 2 ] || fail "expected 2 ports: $ARGS"
-if [ $LEAD != 0 ]; then
-	contains "$ARGS" "id=tagdax-mem-$TAG_A.0,mem-path=/dev/shm/tagdax-vmtest.$$.$TAG_A,size=$((16 * MiB)),offset=$LEAD,share=on"
-	contains "$ARGS" "id=tagdax-mem-$TAG_A.1,mem-path=/dev/shm/tagdax-vmtest.$$.$TAG_A,size=$((8 * MiB)),offset=$((LEAD + 16 * MiB)),share=on"
+DEV_A=$D/hosts/hv/dev/dax0.0
+if [ $OLD_QEMU = 0 ]; then
+	i=0
+	for w in 4:2 2:6 16:32 2:48; do # size:file offset, in MiB
+		contains "$ARGS" "id=tagdax-mem-$TAG_A.$i,mem-path=$DEV_A,size=$(( ${w%:*} * MiB )),offset=$(( ${w#*:} * MiB )),"
+		i=$((i + 1))
+	done
+else
+	contains "$ARGS" "id=tagdax-mem-$TAG_A.0,mem-path=$DEV_A,size=$SIZE_A,align"
 fi
 expect_rc 0 "$TAGDAX" vm args --libvirt $TAG_A
 contains "$OUT" "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
-[ "$(grep -c "<qemu:arg value='-object'/>" <<<"$OUT")" = $(( LEAD ? 2 : 1 )) ] || fail "libvirt: $OUT"
+[ "$(grep -c "<qemu:arg value='-object'/>" <<<"$OUT")" = $WINDOWS_A ] || fail "libvirt: $OUT"
 if command -v xmllint >/dev/null; then xmllint --noout - <<<"$OUT" || fail "libvirt XML: $OUT"; fi
 
 # QMP against a QEMU that never runs its guest: attach works, unplugs stay
 # pending (detach times out, and says so, also when asked again), and the
 # refusals: already attached, no free port, a tag this host cannot resolve.
+# As many ports as B has windows, so none is left for C.
+WINDOWS_B=$(( OLD_QEMU ? 1 : 2 ))
+PORTS=()
+for i in $(seq 0 $((WINDOWS_B - 1))); do
+	PORTS+=(-device "pcie-root-port,id=p$i,chassis=$((i + 1)),slot=0")
+done
 : > "$T/empty.initrd"
-vm_start paused "$T/empty.initrd" "" -S \
-	-device pcie-root-port,id=p0,chassis=1,slot=0 -device pcie-root-port,id=p1,chassis=2,slot=0
+vm_start paused "$T/empty.initrd" "" -S "${PORTS[@]}"
 for _ in $(seq 100); do [ -S "$T/paused.qmp" ] && break; sleep 0.05; done
 expect_rc 0 "$TAGDAX" vm attach --qmp "$T/paused.qmp" $TAG_B
 contains "$OUT" "$TAG_B window 0/"
@@ -138,33 +191,38 @@ vm_initramfs "$T/initrd" "$SRCDIR/tests/vm/guest-test.sh" || fail "cannot build 
 SHM_FILES+=(/dev/shm/tagdax-vmtest.$$.plain)
 truncate -s $((2 * MiB)) /dev/shm/tagdax-vmtest.$$.plain
 # shellcheck disable=SC2086 # the options are words by design
-vm_start cold "$T/initrd" "MODE=cold TAG_A=$TAG_A TAG_B=$TAG_B TAG_C=$TAG_C A1=$OFF_A1 RA1=$((SIZE_A - MiB)) RB=$OFF_B" $ARGS
+vm_start cold "$T/initrd" "MODE=cold TAG_A=$TAG_A TAG_B=$TAG_B TAG_C=$TAG_C A1=$OFF_A1 \
+RA1=$((SIZE_A - MiB)) AS=$((SEAM - 6)) RAS=$((SEAM - 3)) RB=$OFF_B" $ARGS
 vm_start empty "$T/initrd" "MODE=empty TAG_A=$TAG_A" \
 	-object memory-backend-file,id=plain,mem-path=/dev/shm/tagdax-vmtest.$$.plain,size=2M,share=on \
 	-device ivshmem-plain,memdev=plain
 
-# Cold plug: found by tag, exact offsets, both windows, both directions.
+# Cold plug: found by tag, exact offsets, both pieces and across their seam,
+# both directions.
 vm_wait cold ready-for-attach 45 || fail "cold-plugged guest did not get through its checks"
 check_guest cold resolve-a 0
 check_guest cold read-a0 host-msg-a0
 check_guest cold read-a1 host-msg-a1
+check_guest cold read-seam host-msg-seam
 check_guest cold write-a 0
 [ "$(host_read $TAG_A 4096)" = guest-reply-a0 ] || fail "host did not see the guest's reply in window 0"
 [ "$(host_read $TAG_A $((SIZE_A - MiB)))" = guest-reply-a1 ] ||
 	fail "host did not see the guest's reply in the last window"
+[ "$(host_read $TAG_A $((SEAM - 3)))" = guest-reply-seam ] ||
+	fail "host did not see the guest's reply across the seam"
 check_guest cold resolve-c 1
 check_guest cold c-log 1
 
 # Hot plug: attach, the guest's wait returns, data round-trips.
 expect_rc 0 "$TAGDAX" vm attach --qmp "$T/cold.qmp" $TAG_B
-[ "$(grep -c "^$TAG_B window" <<<"$OUT")" = $(( LEAD ? 2 : 1 )) ] || fail "attach said: $OUT"
+[ "$(grep -c "^$TAG_B window" <<<"$OUT")" = $WINDOWS_B ] || fail "attach said: $OUT"
 expect_rc 2 "$TAGDAX" vm attach --qmp "$T/cold.qmp" $TAG_B
 contains "$ERR" "already attached"
 vm_wait cold ready-for-detach 40 || fail "hot-plugged tag not found in the guest"
 check_guest cold wait-b 0
 check_guest cold read-b host-msg-b
 check_guest cold write-b 0
-[ "$(host_read $TAG_B $OFF_B)" = guest-reply-b ] || fail "host did not see the reply to B"
+[ "$(exec_read $TAG_B $OFF_B)" = guest-reply-b ] || fail "host did not see the reply to B"
 
 # Detach: the guest lets go, the tag is gone from it, QEMU holds nothing.
 expect_rc 0 "$TAGDAX" vm detach --qmp "$T/cold.qmp" $TAG_B

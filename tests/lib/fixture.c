@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "fixture.h"
@@ -21,6 +22,21 @@ static void capture(struct tagdax_ctx *ctx, int prio, const char *file, int line
 	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
 	if (n > 0)
 		loglen = loglen + (size_t)n < sizeof(logbuf) ? loglen + (size_t)n : sizeof(logbuf) - 1;
+}
+
+const char *fixture_index(struct fake *f, const char *tag, char *buf, size_t len)
+{
+	char path[512];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/by-tag/%s", f->run, tag);
+	n = readlink(path, buf, len - 2);
+	if (n < 0)
+		n = 0;
+	if (n > 0)
+		buf[n++] = '\n';
+	buf[n] = '\0';
+	return buf;
 }
 
 const char *fixture_log(void)

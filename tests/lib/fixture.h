@@ -22,6 +22,10 @@ int fixture_teardown(void **state);
 /* A new context aimed at f, logging into the capture buffer (asserts). */
 struct tagdax_ctx *fixture_ctx(struct fake *f);
 
+/* The by-tag index entry of tag (text form), one "provider devname\n" per
+ * device, or "" when there is none. */
+const char *fixture_index(struct fake *f, const char *tag, char *buf, size_t len);
+
 /* What the library logged since the last fixture_log_clear(). */
 const char *fixture_log(void);
 void fixture_log_clear(void);

@@ -385,7 +385,7 @@ static void stale_index(void **state)
 	add_dax(fx, "dax0.0", TAG_A, 2 * MiB, "device_dax");
 	add_dax(fx, "dax0.1", NULL_TAG, 2 * MiB, "device_dax");
 	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
-	assert_string_equal(read_text(fx, "run/by-tag/" TAG_A, buf, sizeof(buf)), "cxl dax0.0");
+	assert_string_equal(fixture_index(&fx->f, TAG_A, buf, sizeof(buf)), "cxl dax0.0\n");
 
 	/* the tag moved from dax0.0 to dax0.1 */
 	attr(fx, "dax0.0", "uuid", TAG_C);
@@ -393,7 +393,7 @@ static void stale_index(void **state)
 	ctx = fixture_ctx(&fx->f);
 	assert_int_equal(tagdax_resolve(ctx, &a, &dev), 0);
 	assert_string_equal(tagdax_dev_get_devname(dev), "dax0.1");
-	assert_string_equal(read_text(fx, "run/by-tag/" TAG_A, buf, sizeof(buf)), "cxl dax0.1");
+	assert_string_equal(fixture_index(&fx->f, TAG_A, buf, sizeof(buf)), "cxl dax0.1\n");
 	/* same context, tag gone altogether */
 	attr(fx, "dax0.1", "uuid", NULL_TAG);
 	assert_int_equal(tagdax_resolve(ctx, &a, &dev), -ENOENT);
@@ -464,7 +464,7 @@ static void identify_devnode(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(tagdax_dev_get_provider(devs[0]), "cxl");
 	assert_true(tagdax_tag_equal(tagdax_dev_get_tag(devs[0]), &a));
-	assert_string_equal(read_text(fx, "run/by-tag/" TAG_A, buf, sizeof(buf)), "cxl dax0.0");
+	assert_string_equal(fixture_index(&fx->f, TAG_A, buf, sizeof(buf)), "cxl dax0.0\n");
 	assert_int_equal(tagdax_identify(fx->ctx, "dax0.1", devs, 4), 0);
 
 	/* probe takes exact device names only */

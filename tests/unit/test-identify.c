@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "famfs-image.h"
-#include "fakesys.h"
+#include "fixture.h"
 #include "private.h"
 #include "testctx.h"
 
@@ -59,19 +59,8 @@ static void add_famfs(struct env *e, const char *name, const char *fs, const cha
 static const char *index_text(struct env *e, const char *tag)
 {
 	static char buf[1024];
-	char path[512];
-	size_t n = 0;
-	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/by-tag/%s", e->f.run, tag);
-	buf[0] = '\0';
-	fp = fopen(path, "r");
-	if (fp) {
-		n = fread(buf, 1, sizeof(buf) - 1, fp);
-		fclose(fp);
-	}
-	buf[n] = '\0';
-	return buf;
+	return fixture_index(&e->f, tag, buf, sizeof(buf));
 }
 
 static ino_t index_inode(struct env *e, const char *tag)
@@ -80,7 +69,7 @@ static ino_t index_inode(struct env *e, const char *tag)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/by-tag/%s", e->f.run, tag);
-	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(lstat(path, &st), 0); /* the entry is a link */
 	return st.st_ino;
 }
 
@@ -185,7 +174,7 @@ static void untagged_and_bad_names(void **state)
 	assert_int_equal(tagdax_identify(e->ctx, "", devs, 4), -EINVAL);
 	assert_int_equal(tagdax_identify(e->ctx, "bus/dax0.0", devs, 4), -EINVAL);
 	snprintf(path, sizeof(path), "%s/by-tag", e->f.run);
-	assert_int_not_equal(stat(path, &st), 0); /* nothing recorded */
+	assert_int_not_equal(lstat(path, &st), 0); /* nothing recorded */
 }
 
 /* udev-id passes a fixed array: identify never writes past max. */

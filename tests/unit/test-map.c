@@ -106,6 +106,58 @@ static void pieces_are_stitched_in_order(void **state)
 	dev_free(dev);
 }
 
+/* The getters show the pieces as map() lays them out, and stop at the end. */
+static void segments_are_listed_in_order(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag tag = test_tag(TAG_B);
+	struct tagdax_dev *dev;
+	char pa[512], pb[512];
+	const char *path = NULL;
+	uint64_t off = 1, len = 1;
+
+	dev = dev_new(fx->ctx, tagdax_provider_find("table"), &tag, "stitched",
+		      fake_path(&fx->f, "mem/b", pb, sizeof(pb)));
+	assert_non_null(dev);
+	assert_int_equal(tagdax_dev_get_segment_count(dev), 0);
+	assert_int_equal(tagdax_dev_get_segment(dev, 0, &path, &off, &len), -ERANGE);
+	assert_int_equal(dev_add_seg(dev, pb, 4 * MiB, 2 * MiB), 0);
+	assert_int_equal(dev_add_seg(dev, fake_path(&fx->f, "mem/a", pa, sizeof(pa)), 0, 6 * MiB), 0);
+	assert_int_equal(tagdax_dev_get_segment_count(dev), 2);
+	assert_int_equal(tagdax_dev_get_segment(dev, 0, &path, &off, &len), 0);
+	assert_string_equal(path, pb);
+	assert_int_equal(off, 4 * MiB);
+	assert_int_equal(len, 2 * MiB);
+	assert_int_equal(tagdax_dev_get_segment(dev, 1, &path, &off, &len), 0);
+	assert_string_equal(path, pa);
+	assert_int_equal(off, 0);
+	assert_int_equal(len, 6 * MiB);
+	path = "untouched";
+	assert_int_equal(tagdax_dev_get_segment(dev, 2, &path, &off, &len), -ERANGE);
+	assert_string_equal(path, "untouched");
+	dev_free(dev);
+}
+
+/* A table entry is one piece: its file, offset and size. */
+static void table_entry_is_one_segment(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag tag = test_tag(TAG_C);
+	struct tagdax_dev *dev;
+	const char *path;
+	uint64_t off, len;
+	char pa[512];
+
+	tagdax_rescan(fx->ctx);
+	assert_int_equal(fake_write(&fx->f, "tags.conf", "%s mem/a 2M 4M\n", TAG_C), 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &tag, &dev), 0);
+	assert_int_equal(tagdax_dev_get_segment_count(dev), 1);
+	assert_int_equal(tagdax_dev_get_segment(dev, 0, &path, &off, &len), 0);
+	assert_string_equal(path, fake_path(&fx->f, "mem/a", pa, sizeof(pa)));
+	assert_int_equal(off, 2 * MiB);
+	assert_int_equal(len, 4 * MiB);
+}
+
 static void refusals(void **state)
 {
 	struct fixture *fx = *state;
@@ -160,6 +212,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(map_table_entry_shares_the_file),
 		cmocka_unit_test(pieces_are_stitched_in_order),
+		cmocka_unit_test(segments_are_listed_in_order),
+		cmocka_unit_test(table_entry_is_one_segment),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(mapping_holds_the_in_use_lock),
 	};

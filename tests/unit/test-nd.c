@@ -251,15 +251,10 @@ static void fast_path_and_stale(void **state)
 	struct tagdax_dev *dev;
 	struct tagdax_ctx *ctx;
 	char buf[64];
-	FILE *f;
 
 	four_modes(fx);
 	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
-	f = fopen(root_path(fx, "run/by-tag/" TAG_A), "r");
-	assert_non_null(f);
-	assert_non_null(fgets(buf, sizeof(buf), f));
-	fclose(f);
-	assert_string_equal(buf, "nd namespace0.0\n");
+	assert_string_equal(fixture_index(&fx->f, TAG_A, buf, sizeof(buf)), "nd namespace0.0\n");
 
 	ctx = fixture_ctx(&fx->f);
 	fixture_log_clear();

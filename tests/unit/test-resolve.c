@@ -28,18 +28,7 @@ static int setup(void **state)
 
 static const char *index_text(struct fixture *fx, const char *tag, char *buf, size_t len)
 {
-	char rel[128], path[512];
-	FILE *f;
-	size_t n;
-
-	snprintf(rel, sizeof(rel), "run/by-tag/%s", tag);
-	f = fopen(fake_path(&fx->f, rel, path, sizeof(path)), "r");
-	if (!f)
-		return "";
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
+	return fixture_index(&fx->f, tag, buf, len);
 }
 
 static void scan_writes_index_and_fast_path_verifies(void **state)
@@ -96,11 +85,15 @@ static void garbage_index_is_ignored(void **state)
 	assert_int_equal(fake_write(&fx->f, "tags.conf", "%s mem/a\n", TAG_A), 0);
 	snprintf(rel, sizeof(rel), "run/by-tag/%s", TAG_A);
 	static const char *const garbage[] = {
-		"", "\n\n", "nospace\n", "nosuchprovider dax0.0\n", "table\n", " table x\n",
-		"table " TAG_B "\n", "cxl dax9.9\n", "\x01\x02\xff garbage\n",
+		"\n\n", "nospace", "nosuchprovider dax0.0", "table", " table x",
+		"table " TAG_B, "cxl dax9.9", "\x01\x02\xff garbage", "table a b c",
 	};
+	/* a plain file where the link should be is not an entry either */
+	assert_int_equal(fake_write(&fx->f, rel, "table %s\n", TAG_A), 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &tag, &dev), 0);
 	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
-		assert_int_equal(fake_write(&fx->f, rel, "%s", garbage[i]), 0);
+		fake_remove(&fx->f, rel);
+		assert_int_equal(fake_symlink(&fx->f, garbage[i], rel), 0);
 		tagdax_rescan(fx->ctx);
 		assert_int_equal(tagdax_resolve(fx->ctx, &tag, &dev), 0);
 		assert_non_null(strstr(tagdax_dev_get_path(dev), "mem/a"));

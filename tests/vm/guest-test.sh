@@ -2,8 +2,9 @@
 # The guest half of tests/cli/vm.sh, run by /init under busybox sh.  Reports
 # "TDX KEY VALUE" lines on the console; the host waits for them and checks.
 # Environment from the boot line: MODE (cold|empty), TAG_A, TAG_B, TAG_C,
-# and offsets in bytes: A1 (host message in A's last window), RA1 (reply
-# there), RB (reply in B).
+# and offsets in bytes: A1 (host message in A's second piece, or its last
+# window), RA1 (reply in A's last window), AS (host message across the seam
+# between A's pieces), RAS (reply across it), RB (reply in B).
 
 say() { echo "TDX $*"; }
 
@@ -13,7 +14,9 @@ cold() {
 	tagdax list
 	say read-a0 "$(tdx-map read "$TAG_A" 0 64)"
 	say read-a1 "$(tdx-map read "$TAG_A" "$A1" 64)"
-	tdx-map write "$TAG_A" 4K guest-reply-a0 && tdx-map write "$TAG_A" "$RA1" guest-reply-a1
+	say read-seam "$(tdx-map read "$TAG_A" "$AS" 64)"
+	tdx-map write "$TAG_A" 4K guest-reply-a0 && tdx-map write "$TAG_A" "$RA1" guest-reply-a1 &&
+		tdx-map write "$TAG_A" "$RAS" guest-reply-seam
 	say write-a $?
 	# C's descriptor was corrupted on the host: ignored, with a debug log
 	TAGDAX_LOG=debug tagdax resolve "$TAG_C" > /tmp/c.log 2>&1
