@@ -223,6 +223,8 @@ int main(int argc, char **argv)
 {
 	static const unsigned int sizes[] = { 10, 1000, 10000 };
 	bool quick = argc > 1 && !strcmp(argv[1], "--quick");
+	/* --fast-only: just the fast path, long enough to profile */
+	bool fast_only = argc > 1 && !strcmp(argv[1], "--fast-only");
 
 	srand(42);
 	printf("tagdax bench/resolve: medians in microseconds; ratio = naive / method\n");
@@ -238,7 +240,12 @@ int main(int argc, char **argv)
 		build_tree(&t, n);
 		index_all(&t);
 		snprintf(run, sizeof(run), "%s/run", t.root);
-		fast = time_resolve(&t, run, quick ? 1000 : 20000);
+		fast = time_resolve(&t, run, quick ? 1000 : fast_only ? 500000 : 20000);
+		if (fast_only) {
+			printf("%8u %10.2f\n", n, fast);
+			remove_tree(&t);
+			continue;
+		}
 		/* an index directory that cannot exist: every resolve scans */
 		scan = time_resolve(&t, "/proc/tagdax-bench-no-index", few);
 		naive = time_naive(&t, quick ? 50 : n >= 10000 ? 200 : 2000);

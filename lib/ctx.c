@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The library context: roots, logging, reference counting. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "private.h"
 
@@ -44,6 +46,28 @@ static int log_priority_parse(const char *text)
 		if (names[i] && strcasecmp(text, names[i]) == 0)
 			return (int)i;
 	return LOG_ERR;
+}
+
+int ctx_dir_fd(struct tagdax_ctx *ctx, int *fd, const char *root, const char *rel)
+{
+	if (*fd < 0) { /* not open yet, or did not exist last time: try again */
+		char *path = path_join(root, rel);
+
+		*fd = path ? open(path, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (*fd >= 0)
+			dbg(ctx, "opened %s\n", path);
+		free(path);
+	}
+	return *fd;
+}
+
+void ctx_close_dirs(struct tagdax_ctx *ctx)
+{
+	if (ctx->sysfs_fd >= 0)
+		close(ctx->sysfs_fd);
+	if (ctx->index_fd >= 0)
+		close(ctx->index_fd);
+	ctx->sysfs_fd = ctx->index_fd = -1;
 }
 
 static int set_root(struct tagdax_ctx *ctx, char **field, const char *value)
@@ -94,6 +118,7 @@ TAGDAX_EXPORT int tagdax_new(struct tagdax_ctx **out)
 	ctx->refcount = 1;
 	ctx->log_fn = log_stderr;
 	ctx->log_priority = LOG_ERR;
+	ctx->sysfs_fd = ctx->index_fd = -1;
 	env = getenv("TAGDAX_LOG");
 	if (env)
 		ctx->log_priority = log_priority_parse(env);
@@ -123,6 +148,7 @@ TAGDAX_EXPORT struct tagdax_ctx *tagdax_unref(struct tagdax_ctx *ctx)
 	if (!ctx || --ctx->refcount > 0)
 		return ctx;
 	tagdax_rescan(ctx);
+	ctx_close_dirs(ctx);
 	free(ctx->sysfs_root);
 	free(ctx->dev_root);
 	free(ctx->config);

@@ -56,12 +56,14 @@ static int parse_entries(char *text, struct index_entry *entries, unsigned int m
 int index_lookup(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 		 struct index_entry *entries, unsigned int max)
 {
-	char path[4096], buf[INDEX_MAX_ENTRIES * 130];
+	int dirfd = ctx_dir_fd(ctx, &ctx->index_fd, ctx->run_dir, "by-tag");
+	char name[TAGDAX_TAG_STRLEN], buf[INDEX_MAX_ENTRIES * 130];
 	ssize_t n;
 
-	if (entry_path(ctx, tag, path, sizeof(path)))
+	if (dirfd < 0)
 		return 0;
-	n = readlink(path, buf, sizeof(buf) - 1);
+	tagdax_tag_unparse(tag, name);
+	n = readlinkat(dirfd, name, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';

@@ -95,6 +95,11 @@ struct tagdax_ctx {
 	char *dev_root;
 	char *config;
 	char *run_dir;
+	/* O_PATH handles on the sysfs root and <run_dir>/by-tag, opened on first
+	 * use and dropped by a root change or tagdax_rescan(): the fast path then
+	 * walks one or two path components, not the whole root (-1: not open). */
+	int sysfs_fd;
+	int index_fd;
 	bool enumerated;
 	struct tagdax_devlist devs;     /* full enumeration */
 	struct tagdax_devlist resolved; /* fast-path results */
@@ -144,6 +149,9 @@ int parse_size(const char *text, uint64_t *val); /* parse_u64 plus K/M/G/T suffi
 /* Adds an inotify watch on root/rel (for directories that may not exist yet,
  * on the nearest existing parent).  Errors are ignored: wait re-scans anyway. */
 void watch_dir(struct tagdax_ctx *ctx, int inotify_fd, const char *root, const char *rel);
+/* The cached handle of a root directory (see struct tagdax_ctx), or -1. */
+int ctx_dir_fd(struct tagdax_ctx *ctx, int *fd, const char *root, const char *rel);
+void ctx_close_dirs(struct tagdax_ctx *ctx);
 /* Joins root and a relative path into a malloc'ed string. */
 char *path_join(const char *root, const char *rel);
 

@@ -55,6 +55,8 @@ int ctx_enumerate(struct tagdax_ctx *ctx)
 
 TAGDAX_EXPORT void tagdax_rescan(struct tagdax_ctx *ctx)
 {
+	/* a root directory may have been replaced (a new tree, a remount) */
+	ctx_close_dirs(ctx);
 	devlist_free(&ctx->devs);
 	devlist_free(&ctx->resolved);
 	ctx->enumerated = false;

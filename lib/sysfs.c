@@ -38,18 +38,20 @@ static int vpath(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt,
 /* Reads one attribute, strips the trailing newline.  Returns its length. */
 static int vread(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap)
 {
+	int dirfd = ctx_dir_fd(ctx, &ctx->sysfs_fd, ctx->sysfs_root, "");
 	char path[4096];
-	int rc = vpath(ctx, path, sizeof(path), fmt, ap);
 	ssize_t n;
-	int fd;
+	int fd, m, rc;
 
-	if (rc)
-		return rc;
+	m = vsnprintf(path, sizeof(path), fmt, ap);
+	if (m < 0 || (size_t)m >= sizeof(path))
+		return -ENAMETOOLONG;
 	/* O_NONBLOCK: a FIFO planted where an attribute should be must not hang
 	 * a scan; regular files and sysfs attributes ignore the flag. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = dirfd >= 0 ? openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+			: -1;
 	if (fd < 0)
-		return -errno;
+		return dirfd >= 0 ? -errno : -ENOENT;
 	n = read(fd, buf, len - 1);
 	rc = n < 0 ? -errno : 0;
 	close(fd);
