@@ -82,6 +82,10 @@ static int set_root(struct tagdax_ctx *ctx, char **field, const char *value)
 	free(*field);
 	*field = copy;
 	tagdax_rescan(ctx);
+	if (ctx->inotify_fd >= 0) { /* it watches the old roots */
+		close(ctx->inotify_fd);
+		ctx->inotify_fd = -1;
+	}
 	return 0;
 }
 
@@ -118,7 +122,7 @@ TAGDAX_EXPORT int tagdax_new(struct tagdax_ctx **out)
 	ctx->refcount = 1;
 	ctx->log_fn = log_stderr;
 	ctx->log_priority = LOG_ERR;
-	ctx->sysfs_fd = ctx->index_fd = -1;
+	ctx->sysfs_fd = ctx->index_fd = ctx->inotify_fd = -1;
 	env = getenv("TAGDAX_LOG");
 	if (env)
 		ctx->log_priority = log_priority_parse(env);
@@ -149,6 +153,8 @@ TAGDAX_EXPORT struct tagdax_ctx *tagdax_unref(struct tagdax_ctx *ctx)
 		return ctx;
 	tagdax_rescan(ctx);
 	ctx_close_dirs(ctx);
+	if (ctx->inotify_fd >= 0)
+		close(ctx->inotify_fd);
 	free(ctx->sysfs_root);
 	free(ctx->dev_root);
 	free(ctx->config);

@@ -100,6 +100,9 @@ struct tagdax_ctx {
 	 * walks one or two path components, not the whole root (-1: not open). */
 	int sysfs_fd;
 	int index_fd;
+	/* tagdax_wait()'s inotify instance, kept for the context's life: closing
+	 * one costs milliseconds (the kernel waits for an RCU grace period). */
+	int inotify_fd;
 	bool enumerated;
 	struct tagdax_devlist devs;     /* full enumeration */
 	struct tagdax_devlist resolved; /* fast-path results */

@@ -154,6 +154,26 @@ static int try_resolve(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 	return rc;
 }
 
+/* The context's inotify instance with every watch in place, emptied of
+ * events that are already old; -1 if inotify is unavailable. */
+static int watches(struct tagdax_ctx *ctx)
+{
+	if (ctx->inotify_fd < 0) {
+		ctx->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (ctx->inotify_fd < 0)
+			return -1;
+	}
+	/* Re-adding a watch only updates it, so this also picks up directories
+	 * that did not exist at the last wait. */
+	watch_dir(ctx, ctx->inotify_fd, ctx->run_dir, "by-tag");
+	watch_dir(ctx, ctx->inotify_fd, ctx->dev_root, "dax/by-tag");
+	for (unsigned int i = 0; tagdax_providers[i]; i++)
+		if (tagdax_providers[i]->watch)
+			tagdax_providers[i]->watch(ctx, ctx->inotify_fd);
+	drain(ctx->inotify_fd);
+	return ctx->inotify_fd;
+}
+
 TAGDAX_EXPORT int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 			      int timeout_ms, struct tagdax_dev **dev)
 {
@@ -163,18 +183,14 @@ TAGDAX_EXPORT int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *t
 	struct pollfd fds[2];
 	int rc;
 
-	/* Watch first, then look: what appears in between still wakes us. */
-	fds[0].fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	rc = try_resolve(ctx, tag, dev);
+	if (rc != -EAGAIN)
+		return rc;
+	/* Watch, then look again: what appears in between still wakes us. */
+	fds[0].fd = watches(ctx);
 	fds[0].events = POLLIN;
 	fds[1].fd = udev_watch_open(ctx, &uw);
 	fds[1].events = POLLIN;
-	if (fds[0].fd >= 0) {
-		watch_dir(ctx, fds[0].fd, ctx->run_dir, "by-tag");
-		watch_dir(ctx, fds[0].fd, ctx->dev_root, "dax/by-tag");
-		for (unsigned int i = 0; tagdax_providers[i]; i++)
-			if (tagdax_providers[i]->watch)
-				tagdax_providers[i]->watch(ctx, fds[0].fd);
-	}
 	rc = try_resolve(ctx, tag, dev);
 	while (rc == -EAGAIN) {
 		int64_t left = deadline - now_ms();
@@ -193,8 +209,6 @@ TAGDAX_EXPORT int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *t
 		}
 		rc = try_resolve(ctx, tag, dev);
 	}
-	if (fds[0].fd >= 0)
-		close(fds[0].fd);
 	if (fds[1].fd >= 0)
 		udev_watch_close(&uw);
 	return rc;
