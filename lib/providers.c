@@ -1,21 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The provider registry, in scan order.  A new provider is one file and one
- * line here. */
+/*
+ * The provider registry.  A new provider is one file defining
+ * `const struct tagdax_provider tagdax_provider_NAME` (and its name in
+ * lib/meson.build) plus one entry in this list, which is also the scan order.
+ */
 #include "private.h"
 
-extern const struct tagdax_provider tagdax_provider_cxl;
-extern const struct tagdax_provider tagdax_provider_nd;
-extern const struct tagdax_provider tagdax_provider_famfs;
-extern const struct tagdax_provider tagdax_provider_table;
-extern const struct tagdax_provider tagdax_provider_emu;
-extern const struct tagdax_provider tagdax_provider_vm;
+#define PROVIDERS(X) X(cxl) X(nd) X(famfs) X(table) X(emu) X(vm)
 
-const struct tagdax_provider *const tagdax_providers[] = {
-	&tagdax_provider_cxl,
-	&tagdax_provider_nd,
-	&tagdax_provider_famfs,
-	&tagdax_provider_table,
-	&tagdax_provider_emu,
-	&tagdax_provider_vm,
-	NULL,
-};
+#define DECLARE(name) extern const struct tagdax_provider tagdax_provider_##name;
+PROVIDERS(DECLARE)
+
+#define ENTRY(name) &tagdax_provider_##name,
+const struct tagdax_provider *const tagdax_providers[] = { PROVIDERS(ENTRY) NULL };
