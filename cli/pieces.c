@@ -35,10 +35,6 @@ int cli_pieces(struct tagdax_dev *dev, struct cli_piece **out)
 		else
 			v[n++] = s;
 	}
-	/* A provider that lists no pieces describes the device as one. */
-	if (count == 0 && tagdax_dev_get_path(dev))
-		v[n++] = (struct cli_piece){ tagdax_dev_get_path(dev), tagdax_dev_get_offset(dev),
-					     tagdax_dev_get_size(dev) };
 	*out = v;
 	return (int)n;
 }

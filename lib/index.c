@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,27 +71,51 @@ int index_lookup(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 	return parse_entries(buf, entries, max);
 }
 
+/*
+ * Locks the index directory (creating it) for a read-modify-write: udev runs
+ * helpers for several devices at once, and two that add to one tag's entry
+ * must not each write back what they read without the other's line.
+ * Returns the locked directory's fd, or a negative errno.
+ */
+static int index_lock(struct tagdax_ctx *ctx)
+{
+	char dir[4096];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", ctx->run_dir);
+	mkdir(dir, 0755);
+	if (snprintf(dir, sizeof(dir), "%s/by-tag", ctx->run_dir) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	mkdir(dir, 0755);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) != 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* With the index locked: replace the tag's entry with entries. */
 static int write_entries(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 			 const struct index_entry *entries, unsigned int count)
 {
-	char path[4096], tmp[4200], dir[4096], text[INDEX_MAX_ENTRIES * 130];
+	char path[4096], tmp[4200], text[INDEX_MAX_ENTRIES * 130];
 	size_t len = 0;
 	int rc = 0;
 
 	if (entry_path(ctx, tag, path, sizeof(path)))
 		return -ENAMETOOLONG;
-	snprintf(dir, sizeof(dir), "%s", ctx->run_dir);
-	mkdir(dir, 0755);
-	snprintf(dir, sizeof(dir), "%s/by-tag", ctx->run_dir);
-	mkdir(dir, 0755);
 	if (count == 0)
 		return unlink(path) && errno != ENOENT ? -errno : 0;
 	for (unsigned int i = 0; i < count; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s %s", i ? "\n" : "",
 					entries[i].provider, entries[i].devname);
-	/* A unique temporary name: concurrent writers (udev runs helpers in
-	 * parallel) must not rename each other's links. */
-	snprintf(tmp, sizeof(tmp), "%s.%d.%lx", path, (int)getpid(), (unsigned long)random());
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	unlink(tmp);
 	if (symlink(text, tmp) != 0)
 		return -errno;
 	if (rename(tmp, path) != 0) {
@@ -122,24 +147,35 @@ static bool has_entry(const struct index_entry *entries, int count, const char *
 int index_store(struct tagdax_ctx *ctx, const struct tagdax_tag *tag, struct tagdax_dev *first)
 {
 	struct index_entry entries[INDEX_MAX_ENTRIES];
-	int count = 0;
+	int count = 0, lock, rc;
 
 	for (struct tagdax_dev *d = first; d && count < INDEX_MAX_ENTRIES; d = d->next_same)
 		if (d->prov->probe && !has_entry(entries, count, d->prov->name, d->devname) &&
 		    !fill_entry(&entries[count], d->prov->name, d->devname))
 			count++;
-	return write_entries(ctx, tag, entries, (unsigned int)count);
+	lock = index_lock(ctx);
+	if (lock < 0)
+		return lock;
+	rc = write_entries(ctx, tag, entries, (unsigned int)count);
+	close(lock);
+	return rc;
 }
 
 int index_add(struct tagdax_ctx *ctx, const struct tagdax_tag *tag, const char *provider,
 	      const char *devname)
 {
 	struct index_entry entries[INDEX_MAX_ENTRIES];
-	int count = index_lookup(ctx, tag, entries, INDEX_MAX_ENTRIES - 1);
+	int count, lock, rc = 0;
 
-	if (has_entry(entries, count, provider, devname))
-		return 0;
-	if (fill_entry(&entries[count], provider, devname))
-		return -EINVAL;
-	return write_entries(ctx, tag, entries, (unsigned int)count + 1);
+	lock = index_lock(ctx);
+	if (lock < 0)
+		return lock;
+	count = index_lookup(ctx, tag, entries, INDEX_MAX_ENTRIES - 1);
+	if (!has_entry(entries, count, provider, devname)) {
+		rc = fill_entry(&entries[count], provider, devname);
+		if (rc == 0)
+			rc = write_entries(ctx, tag, entries, (unsigned int)count + 1);
+	}
+	close(lock);
+	return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -23,18 +24,35 @@ struct tagdax_map {
 	int lock_fd;      /* holds a shared lock on the device's lock_path, or -1 */
 };
 
-/* Marks the device in use for as long as the mapping lives (see lock_path). */
-static int hold_in_use_lock(struct tagdax_dev *dev)
+/*
+ * Marks the device in use for as long as the mapping lives (see lock_path).
+ * Its owner holds the lock exclusively while it takes the device away, and
+ * unlinks the file once gone: either means the device is not ours to map.
+ * Returns the fd holding the lock (-1 when the device has none); *rc is 0,
+ * or the reason the device may not be mapped now.
+ */
+static int hold_in_use_lock(struct tagdax_dev *dev, int *rc)
 {
+	struct stat st;
 	int fd;
 
+	*rc = 0;
 	if (!dev->lock_path)
 		return -1;
-	fd = open(dev->lock_path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0) {
-		dbg(dev->ctx, "%s: cannot lock %s\n", dev->devname, dev->lock_path);
-		close(fd);
-		fd = -1;
+	fd = open(dev->lock_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		*rc = -ENOENT;
+	} else if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		*rc = -EBUSY;
+	} else if (fstat(fd, &st) != 0 || st.st_nlink == 0) {
+		*rc = -ENOENT; /* locked a file that was unlinked meanwhile */
+	}
+	if (*rc) {
+		dbg(dev->ctx, "%s: cannot hold %s: %s\n", dev->devname, dev->lock_path,
+		    strerror(-*rc));
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
 	return fd;
 }
@@ -111,7 +129,11 @@ TAGDAX_EXPORT int tagdax_map(struct tagdax_dev *dev, unsigned int flags, struct 
 	if (!map)
 		return -ENOMEM;
 	map->size = (size_t)total;
-	map->lock_fd = hold_in_use_lock(dev);
+	map->lock_fd = hold_in_use_lock(dev, &rc);
+	if (rc) {
+		free(map);
+		return rc;
+	}
 	map->addr = reserve(map->size, (size_t)align, &map->reserved, &map->reserved_size);
 	if (!map->addr) {
 		if (map->lock_fd >= 0)

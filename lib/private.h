@@ -62,6 +62,9 @@ struct tagdax_devlist {
 enum provider_flags {
 	/* probe() accepts a device-node name ("dax0.1"), as a by-tag link names */
 	PROVIDER_DEVNODE = 1u << 0,
+	/* probe() accepts a tag's text and is cheap: the fast path asks it too,
+	 * since no device event would tell the index about its entries */
+	PROVIDER_BY_TAG = 1u << 1,
 };
 
 struct tagdax_provider {

@@ -256,7 +256,8 @@ static int load_region_extents(struct tagdax_ctx *ctx, unsigned int region,
 			set->n++;
 	}
 	closedir(dir);
-	qsort(set->v, set->n, sizeof(*set->v), cmp_extent);
+	if (set->n) /* qsort(NULL, 0) is undefined */
+		qsort(set->v, set->n, sizeof(*set->v), cmp_extent);
 	return 0;
 }
 
@@ -658,11 +659,13 @@ static int bind_devdax(struct tagdax_ctx *ctx, const char *seed)
 	if (sys_path(ctx, path, sizeof(path), DEVDAX_BIND) || access(path, F_OK) ||
 	    driver_name(ctx, seed, driver, sizeof(driver)) == 0)
 		return 0;
+	/* The claim itself is done and cannot be undone from here: a failed
+	 * bind is worth a warning, not a failure the user would retry. */
 	rc = sysfs_write(ctx, seed, DEVDAX_BIND);
 	if (rc)
-		err(ctx, "cxl: %s claimed its capacity but binding device_dax failed: %s\n", seed,
-		    strerror(-rc));
-	return rc;
+		err(ctx, "cxl: %s claimed its capacity but binding device_dax failed: %s; "
+		    "enable it with daxctl\n", seed, strerror(-rc));
+	return 0;
 }
 
 static int claim(struct tagdax_ctx *ctx, const struct tagdax_tag *tag)

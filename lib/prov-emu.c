@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -244,10 +245,13 @@ static int parse_text(struct tagdax_dev *dev, char *text, size_t len, const char
 static char *read_text(const char *file, size_t *len)
 {
 	char *buf = malloc(DESC_MAX + 1);
-	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK and the regular-file check: a FIFO planted among the
+	 * descriptors must not hang every lookup. */
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
 	ssize_t n = -1;
 
-	if (buf && fd >= 0)
+	if (buf && fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		n = read(fd, buf, DESC_MAX + 1);
 	if (fd >= 0)
 		close(fd);

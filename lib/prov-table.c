@@ -11,6 +11,7 @@
  * reported with its line number and skipped; the other lines still count.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
@@ -108,7 +109,8 @@ static int backing_size(struct tagdax_ctx *ctx, const char *path, uint64_t *size
 	if (S_ISREG(st.st_mode)) {
 		*size = (uint64_t)st.st_size;
 	} else if (S_ISCHR(st.st_mode)) {
-		rc = char_dev_size(ctx, st.st_rdev, size);
+		/* a dax device says its size in sysfs; other devices do not */
+		rc = char_dev_size(ctx, st.st_rdev, size) ? -ENOTSUP : 0;
 	} else if (S_ISBLK(st.st_mode)) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -117,7 +119,7 @@ static int backing_size(struct tagdax_ctx *ctx, const char *path, uint64_t *size
 			rc = -errno;
 		close(fd);
 	} else {
-		rc = -EINVAL;
+		rc = -ENOTSUP; /* exists, but its size is not ours to know */
 	}
 	return rc;
 }
@@ -126,18 +128,24 @@ static int add_entry(struct tagdax_ctx *ctx, const struct entry *e, struct tagda
 {
 	char name[TAGDAX_TAG_STRLEN];
 	struct tagdax_dev *dev;
-	uint64_t size = e->size;
-	int rc;
+	uint64_t size = e->size, have;
+	int rc = backing_size(ctx, e->path, &have);
 
+	if (rc < 0 && rc != -ENOTSUP) {
+		dbg(ctx, "%s: %s: %s\n", ctx->config, e->path, strerror(-rc));
+		return 0;
+	}
 	if (!size) {
-		rc = backing_size(ctx, e->path, &size);
-		if (rc < 0 || size <= e->offset) {
+		size = rc == 0 && have > e->offset ? have - e->offset : 0;
+		if (!size) {
 			dbg(ctx, "%s: %s: no usable size\n", ctx->config, e->path);
 			return 0;
 		}
-		size -= e->offset;
-	} else if (access(e->path, F_OK)) {
-		dbg(ctx, "%s: %s: %s\n", ctx->config, e->path, strerror(errno));
+	}
+	/* Past the end of what backs it, a mapping would fault: say so now. */
+	if (e->offset > UINT64_MAX - size || (rc == 0 && e->offset + size > have)) {
+		err(ctx, "%s: %s: offset %" PRIu64 " + size %" PRIu64 " is past its end; "
+		    "entry ignored\n", ctx->config, e->path, e->offset, size);
 		return 0;
 	}
 	/* Named by the tag, so that a probe re-reads every entry carrying it
@@ -157,21 +165,48 @@ static int add_entry(struct tagdax_ctx *ctx, const struct entry *e, struct tagda
 	return 0;
 }
 
+/* The table, opened only if it is a regular file: a FIFO planted there must
+ * not hang every lookup. */
+static FILE *open_table(struct tagdax_ctx *ctx, int *rc)
+{
+	int fd = open(ctx->config, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	FILE *f;
+
+	*rc = 0;
+	if (fd < 0) {
+		*rc = errno == ENOENT ? 0 : -errno;
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		err(ctx, "%s: not a regular file; ignored\n", ctx->config);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		*rc = -errno;
+		close(fd);
+	}
+	return f;
+}
+
 /* Reads the table; only limits it to the entries of one tag (probe). */
 static int read_table(struct tagdax_ctx *ctx, const struct tagdax_tag *only,
 		      struct tagdax_devlist *out)
 {
-	char dir[PATH_MAX], line[8192];
 	const char *slash = strrchr(ctx->config, '/');
 	unsigned int lineno = 0;
-	FILE *f = fopen(ctx->config, "re");
-	int rc = 0;
+	char dir[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	int rc;
+	FILE *f = open_table(ctx, &rc);
 
 	if (!f)
-		return errno == ENOENT ? 0 : -errno;
+		return rc;
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - ctx->config) : 1,
 		 slash ? ctx->config : ".");
-	while (rc == 0 && fgets(line, sizeof(line), f)) {
+	while (rc == 0 && getline(&line, &cap, f) >= 0) {
 		const char *why = NULL;
 		struct entry e;
 		int n;
@@ -183,6 +218,7 @@ static int read_table(struct tagdax_ctx *ctx, const struct tagdax_tag *only,
 		else if (n > 0 && (!only || tagdax_tag_equal(only, &e.tag)))
 			rc = add_entry(ctx, &e, out);
 	}
+	free(line);
 	fclose(f);
 	return rc;
 }
@@ -218,6 +254,7 @@ static void watch(struct tagdax_ctx *ctx, int fd)
 
 const struct tagdax_provider tagdax_provider_table = {
 	.name = "table",
+	.flags = PROVIDER_BY_TAG,
 	.scan = scan,
 	.probe = probe,
 	.watch = watch,

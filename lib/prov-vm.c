@@ -52,11 +52,17 @@ static bool is_ivshmem(struct tagdax_ctx *ctx, const char *bdf)
 
 static ssize_t read_at(const char *path, uint8_t *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* never hang on a FIFO planted where the rom attribute should be */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	n = pread(fd, buf, len, 0);
 	if (n < 0)
 		n = -errno;

@@ -125,9 +125,9 @@ static int answer(struct tagdax_dev *first, unsigned int count, struct tagdax_de
 	*out = first;
 	if (!first)
 		return -ENOENT;
-	if (!first->path)
-		return -ENODEV;
-	return count > 1 ? -ENOTUNIQ : 0;
+	if (count > 1)
+		return -ENOTUNIQ;
+	return first->path ? 0 : -ENODEV;
 }
 
 static int probe_into(struct tagdax_ctx *ctx, const struct tagdax_provider *prov,
@@ -197,6 +197,21 @@ static int fast_from_link(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 	return -ESTALE;
 }
 
+/* What the by-tag providers hold for tag: entries no udev event announces. */
+static void add_by_tag(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
+		       struct tagdax_devlist *out)
+{
+	char text[TAGDAX_TAG_STRLEN];
+
+	tagdax_tag_unparse(tag, text);
+	for (unsigned int i = 0; tagdax_providers[i]; i++) {
+		const struct tagdax_provider *prov = tagdax_providers[i];
+
+		if ((prov->flags & PROVIDER_BY_TAG) && prov->probe)
+			prov->probe(ctx, text, out);
+	}
+}
+
 TAGDAX_EXPORT int tagdax_resolve(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 				 struct tagdax_dev **out)
 {
@@ -212,6 +227,8 @@ TAGDAX_EXPORT int tagdax_resolve(struct tagdax_ctx *ctx, const struct tagdax_tag
 	rc = fast_from_index(ctx, tag, &candidates);
 	if (rc == -ENOENT)
 		rc = fast_from_link(ctx, tag, &candidates);
+	if (rc == 0)
+		add_by_tag(ctx, tag, &candidates);
 	if (rc == 0) {
 		first = pick(ctx, &candidates, tag, &count);
 		if (first)

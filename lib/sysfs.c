@@ -159,7 +159,7 @@ int sysfs_write(struct tagdax_ctx *ctx, const char *value, const char *fmt, ...)
 	va_end(ap);
 	if (rc)
 		return rc;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK); /* never hang on a FIFO */
 	if (fd < 0)
 		return -errno;
 	n = write(fd, value, len);

@@ -138,14 +138,17 @@ static void udev_watch_close(struct udev_watch *w)
 }
 #endif
 
+/* One look: -EAGAIN while the tag is absent or on unclaimed extents (then
+ * *unclaimed is set, so that a timeout can say so). */
 static int try_resolve(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
-		       struct tagdax_dev **dev)
+		       struct tagdax_dev **dev, bool *unclaimed)
 {
 	struct tagdax_dev **mark = ctx->resolved.tail;
 	unsigned int count = ctx->resolved.count;
 	int rc = tagdax_resolve(ctx, tag, dev);
 
 	if (rc == -ENOENT || rc == -ENODEV) {
+		*unclaimed = rc == -ENODEV;
 		/* Not there yet (or not claimed yet): keep nothing from this try. */
 		devlist_truncate(&ctx->resolved, mark, count);
 		*dev = NULL;
@@ -179,11 +182,12 @@ TAGDAX_EXPORT int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *t
 {
 	int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
 	int interval = RESCAN_MIN_MS;
+	bool unclaimed = false;
 	struct udev_watch uw;
 	struct pollfd fds[2];
 	int rc;
 
-	rc = try_resolve(ctx, tag, dev);
+	rc = try_resolve(ctx, tag, dev, &unclaimed);
 	if (rc != -EAGAIN)
 		return rc;
 	/* Watch, then look again: what appears in between still wakes us. */
@@ -191,12 +195,13 @@ TAGDAX_EXPORT int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *t
 	fds[0].events = POLLIN;
 	fds[1].fd = udev_watch_open(ctx, &uw);
 	fds[1].events = POLLIN;
-	rc = try_resolve(ctx, tag, dev);
+	rc = try_resolve(ctx, tag, dev, &unclaimed);
 	while (rc == -EAGAIN) {
 		int64_t left = deadline - now_ms();
 
 		if (left <= 0) {
-			rc = -ETIMEDOUT;
+			/* the caller learns why: absent, or there but unclaimed */
+			rc = unclaimed ? tagdax_resolve(ctx, tag, dev) : -ETIMEDOUT;
 			break;
 		}
 		if (poll(fds, 2, (int)(left < interval ? left : interval)) > 0) {
@@ -207,7 +212,7 @@ TAGDAX_EXPORT int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *t
 		} else if (interval < RESCAN_MAX_MS) {
 			interval *= 2;
 		}
-		rc = try_resolve(ctx, tag, dev);
+		rc = try_resolve(ctx, tag, dev, &unclaimed);
 	}
 	if (fds[1].fd >= 0)
 		udev_watch_close(&uw);

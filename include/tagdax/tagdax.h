@@ -102,8 +102,9 @@ int tagdax_resolve(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 		   struct tagdax_dev **dev);
 struct tagdax_dev *tagdax_dev_get_next_same_tag(struct tagdax_dev *dev);
 
-/* Like tagdax_resolve(), blocking until the tag appears or timeout_ms passes
- * (-1 waits forever).  Returns -ETIMEDOUT on timeout. */
+/* Like tagdax_resolve(), blocking until the tag can be resolved or timeout_ms
+ * passes (-1 waits forever).  On timeout: -ETIMEDOUT, or -ENODEV (and *dev)
+ * if by then the tag is on extents that no device has claimed. */
 int tagdax_wait(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 		int timeout_ms, struct tagdax_dev **dev);
 

@@ -156,11 +156,26 @@ wait
 [ "$OUT" = "$T/dev/dax5.0" ] || fail "wait printed '$OUT'"
 F=f0f0f0f0-0000-4000-8000-000000000003
 extent 0 extent0.9 0x1000000 0x200000 $F
-expect_rc 1 "$TAGDAX" wait $F --timeout 0.2       # unclaimed is not there yet
-contains "$ERR" "timed out"
+expect_rc 4 "$TAGDAX" wait $F --timeout 0.2       # unclaimed: waits, then says so
+contains "$ERR" "unclaimed"; contains "$ERR" "tagdax claim $F"
 
 echo "kmem"
 dax dax4.0 $A $((2 * MiB)) kmem
 expect_rc 0 "$TAGDAX" resolve --json $A
 json ".mode == \"kmem\" and .path == \"$T/dev/dax4.0\""
+# a kmem device is online as system RAM: nothing to hand to a program
+expect_rc 5 "$TAGDAX" exec --tag $A -- true
+
+echo "udev runs helpers in parallel: the index keeps both devices of one tag"
+G=9f9f9f9f-0000-4000-8000-000000000004
+dax dax7.0 $G $((2 * MiB)) device_dax
+dax dax8.0 $G $((2 * MiB)) device_dax
+for i in $(seq 20); do
+	rm -rf "$T/run"
+	"$TAGDAX" udev-id /devices/platform/cxl/dax7.0 >/dev/null &
+	"$TAGDAX" udev-id /devices/platform/cxl/dax8.0 >/dev/null &
+	wait
+	[ "$(readlink "$T/run/by-tag/$G" | wc -l)" = 2 ] || fail "round $i lost an entry: $(readlink "$T/run/by-tag/$G")"
+	expect_rc 3 "$TAGDAX" resolve $G
+done
 echo ok

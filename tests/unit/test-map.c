@@ -203,7 +203,15 @@ static void mapping_holds_the_in_use_lock(void **state)
 	assert_int_not_equal(flock(fd, LOCK_EX | LOCK_NB), 0); /* in use */
 	tagdax_unmap(map);
 	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0); /* free again */
+
+	/* its owner holds it exclusively while taking the device away */
+	map = (void *)1;
+	assert_int_equal(tagdax_map(dev, 0, &map), -EBUSY);
+	assert_null(map);
 	close(fd);
+	/* and unlinks it once the device is gone */
+	unlink(lock);
+	assert_int_equal(tagdax_map(dev, 0, &map), -ENOENT);
 	dev_free(dev);
 }
 

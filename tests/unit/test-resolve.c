@@ -100,6 +100,26 @@ static void garbage_index_is_ignored(void **state)
 	}
 }
 
+/* A device event writes the index; nothing announces a table entry, so the
+ * fast path asks the table too and still sees the duplicate. */
+static void table_duplicate_of_an_indexed_device(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag tag = test_tag(TAG_C);
+	struct tagdax_dev *dev;
+
+	assert_int_equal(fake_write(&fx->f, "sys/bus/dax/devices/dax0.0/uuid", "%s\n", TAG_C), 0);
+	assert_int_equal(fake_write(&fx->f, "sys/bus/dax/devices/dax0.0/size", "2097152\n"), 0);
+	assert_int_equal(fake_write(&fx->f, "tags.conf", "# empty\n"), 0);
+	tagdax_rescan(fx->ctx);
+	assert_int_equal(tagdax_resolve(fx->ctx, &tag, &dev), 0);
+	assert_string_equal(tagdax_dev_get_provider(dev), "cxl");
+	assert_int_equal(fake_write(&fx->f, "tags.conf", "%s mem/a\n", TAG_C), 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &tag, &dev), -ENOTUNIQ);
+	fake_remove(&fx->f, "sys/bus/dax/devices/dax0.0");
+	fake_remove(&fx->f, "tags.conf");
+}
+
 static void null_tag_and_missing(void **state)
 {
 	struct fixture *fx = *state;
@@ -128,6 +148,7 @@ int main(void)
 		cmocka_unit_test(scan_writes_index_and_fast_path_verifies),
 		cmocka_unit_test(ambiguous_is_reported_on_both_paths),
 		cmocka_unit_test(garbage_index_is_ignored),
+		cmocka_unit_test(table_duplicate_of_an_indexed_device),
 		cmocka_unit_test(null_tag_and_missing),
 		cmocka_unit_test(unwritable_run_dir_still_resolves),
 	};

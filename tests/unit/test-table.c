@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "private.h"
@@ -70,8 +71,11 @@ static void bad_lines_skipped(void **state)
 				    "00000000-0000-0000-0000-000000000000 mem/c\n"
 				    "%s mem/missing\n"           /* vanished file */
 				    "%s mem/c 8M\n"              /* offset past the end */
+				    "%s mem/c 3M 2M\n"           /* size past the end */
+				    "%s mem/c 1 18446744073709551615\n" /* offset + size wraps */
 				    "%s mem/c 1M 2M\n",          /* the one good line */
-				    TAG_A, TAG_A, TAG_A, TAG_A, TAG_A, TAG_A, TAG_B, TAG_B, TAG_C),
+				    TAG_A, TAG_A, TAG_A, TAG_A, TAG_A, TAG_A, TAG_B, TAG_B, TAG_B, TAG_B,
+				    TAG_C),
 			 0);
 	assert_int_equal(count_devs(fx->ctx), 1);
 	assert_int_equal(tagdax_resolve(fx->ctx, &tag, &dev), 0);
@@ -80,6 +84,33 @@ static void bad_lines_skipped(void **state)
 	assert_int_equal(tagdax_resolve(fx->ctx, &tag, &dev), -ENOENT);
 	tag = test_tag(TAG_B);
 	assert_int_equal(tagdax_resolve(fx->ctx, &tag, &dev), -ENOENT);
+}
+
+static void long_lines_and_fifos(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag tag = test_tag(TAG_A);
+	struct tagdax_dev *dev;
+	char path[512];
+	FILE *f;
+
+	/* a comment longer than any buffer stays one comment */
+	fake_file(&fx->f, "mem/a", 4 << 20);
+	fake_remove(&fx->f, "tags.conf");
+	f = fopen(fake_path(&fx->f, "tags.conf", path, sizeof(path)), "w");
+	fputc('#', f);
+	for (int i = 0; i < 20000; i++)
+		fputc('x', f);
+	fprintf(f, " %s mem/a\n", TAG_A);
+	fclose(f);
+	assert_int_equal(count_devs(fx->ctx), 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &tag, &dev), -ENOENT);
+	/* a FIFO where the table should be is refused, not waited on */
+	fake_remove(&fx->f, "tags.conf");
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(count_devs(fx->ctx), 0);
+	assert_non_null(strstr(fixture_log(), "not a regular file"));
+	fake_remove(&fx->f, "tags.conf");
 }
 
 static void missing_table_is_empty(void **state)
@@ -95,6 +126,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(entries_and_defaults),
 		cmocka_unit_test(bad_lines_skipped),
+		cmocka_unit_test(long_lines_and_fifos),
 		cmocka_unit_test(missing_table_is_empty),
 	};
 
