@@ -141,8 +141,9 @@ int cmd_claim(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (rc == -EOPNOTSUPP) {
-		fprintf(stderr, "tagdax: the %s provider cannot claim capacity\n",
-			tagdax_dev_get_provider(dev));
+		/* the provider said why (a region with no seed, no claim ABI...) */
+		fprintf(stderr, "tagdax: tag %s cannot be claimed here (%s)\n", argv[optind],
+			tagdax_dev_get_region(dev) ? tagdax_dev_get_region(dev) : "no region");
 		return EXIT_SYSTEM;
 	}
 	return report(cli, &tag, rc, dev);
