@@ -3,6 +3,7 @@
 #ifndef TAGDAX_PRIVATE_H
 #define TAGDAX_PRIVATE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <syslog.h>
@@ -150,6 +151,12 @@ int sysfs_read_tag(struct tagdax_ctx *ctx, struct tagdax_tag *tag, const char *f
 	__attribute__((format(printf, 3, 4)));
 int sysfs_write(struct tagdax_ctx *ctx, const char *value, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* <sysfs root>/<printf-formatted relative path> into buf. */
+int sysfs_path(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int sysfs_vpath(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap);
+/* The driver a dax device is bound to ("device_dax", "kmem"); -ENOENT if none. */
+int sysfs_dax_driver(struct tagdax_ctx *ctx, const char *devname, char *buf, size_t len);
 int parse_u64(const char *text, uint64_t *val); /* decimal or 0x hex, whole string */
 int parse_size(const char *text, uint64_t *val); /* parse_u64 plus K/M/G/T suffixes */
 /* Adds an inotify watch on root/rel (for directories that may not exist yet,

@@ -127,21 +127,6 @@ static int grow_array(void **v, size_t n, size_t *cap, size_t elem)
 	return 0;
 }
 
-/* Fills buf with <sysfs>/<printf-formatted relative path>. */
-static int __attribute__((format(printf, 4, 5)))
-sys_path(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
-{
-	int n = snprintf(buf, len, "%s/", ctx->sysfs_root), m;
-	va_list ap;
-
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	va_start(ap, fmt);
-	m = vsnprintf(buf + n, len - (size_t)n, fmt, ap);
-	va_end(ap);
-	return m < 0 || (size_t)m >= len - (size_t)n ? -ENAMETOOLONG : 0;
-}
-
 /*
  * The entries of a sysfs directory named like devices (or like regions),
  * sorted by number so listings read dax2.0 before dax10.0.  A directory that
@@ -158,7 +143,7 @@ static int list_ids(struct tagdax_ctx *ctx, const char *rel, bool regions,
 
 	*out = NULL;
 	*count = 0;
-	if (sys_path(ctx, path, sizeof(path), "%s", rel) == 0)
+	if (sysfs_path(ctx, path, sizeof(path), "%s", rel) == 0)
 		dir = opendir(path);
 	if (!dir) {
 		dbg(ctx, "cxl: %s: %s\n", rel, strerror(errno));
@@ -239,7 +224,7 @@ static int load_region_extents(struct tagdax_ctx *ctx, unsigned int region,
 
 	set->v = NULL;
 	set->n = 0;
-	if (sys_path(ctx, path, sizeof(path), CXL_DEVICES "/dax_region%u", region) == 0)
+	if (sysfs_path(ctx, path, sizeof(path), CXL_DEVICES "/dax_region%u", region) == 0)
 		dir = opendir(path);
 	if (!dir) {
 		dbg(ctx, "cxl: dax_region%u: no extents (%s)\n", region, strerror(errno));
@@ -434,33 +419,12 @@ static int probe(struct tagdax_ctx *ctx, const char *devname, struct tagdax_devl
 	return 0;
 }
 
-/* The basename of a device's driver link into buf; -ENOENT when unbound. */
-static int driver_name(struct tagdax_ctx *ctx, const char *devname, char *buf, size_t len)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	if (sys_path(ctx, path, sizeof(path), DAX_DEVICES "/%s/driver", devname))
-		return -ENAMETOOLONG;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return -ENOENT;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	if (strlen(base) >= len)
-		return -ENAMETOOLONG;
-	strcpy(buf, base);
-	return 0;
-}
-
 /* devdax and kmem are what daxctl calls the two personalities. */
 static int load_mode(struct tagdax_dev *dev)
 {
 	char driver[NAME_MAX + 1];
 
-	if (driver_name(dev->ctx, dev->devname, driver, sizeof(driver)))
+	if (sysfs_dax_driver(dev->ctx, dev->devname, driver, sizeof(driver)))
 		return 0;
 	if (!strcmp(driver, "device_dax"))
 		return dev_set_str(&dev->mode, "devdax");
@@ -656,8 +620,8 @@ static int bind_devdax(struct tagdax_ctx *ctx, const char *seed)
 	char path[PATH_MAX], driver[NAME_MAX + 1];
 	int rc;
 
-	if (sys_path(ctx, path, sizeof(path), DEVDAX_BIND) || access(path, F_OK) ||
-	    driver_name(ctx, seed, driver, sizeof(driver)) == 0)
+	if (sysfs_path(ctx, path, sizeof(path), DEVDAX_BIND) || access(path, F_OK) ||
+	    sysfs_dax_driver(ctx, seed, driver, sizeof(driver)) == 0)
 		return 0;
 	/* The claim itself is done and cannot be undone from here: a failed
 	 * bind is worth a warning, not a failure the user would retry. */

@@ -91,18 +91,10 @@ static bool still_present(struct tagdax_ctx *ctx, const char *name)
 /* Memory onlined as system RAM has no node, and reading it is not ours to do. */
 static bool bound_to_kmem(struct tagdax_ctx *ctx, const char *name)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char driver[64];
 
-	if (attr_path(ctx, name, "driver", path, sizeof(path)))
-		return false;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	return !strcmp(base ? base + 1 : target, "kmem");
+	return sysfs_dax_driver(ctx, name, driver, sizeof(driver)) == 0 &&
+	       !strcmp(driver, "kmem");
 }
 
 /* O_NONBLOCK: a fifo left where a node should be must not hang a scan. */

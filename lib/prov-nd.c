@@ -305,19 +305,12 @@ static const char *mode_name(const char *kernel)
 	return kernel;
 }
 
-static bool bound_to_kmem(struct tagdax_ctx *ctx, const char *dax)
+static bool bound_to_kmem(struct tagdax_ctx *ctx, const char *name)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
+	char driver[64];
 
-	snprintf(path, sizeof(path), "%s/" DAX_DEVICES "/%s/driver", ctx->sysfs_root, dax);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	return !strcmp(base ? base + 1 : target, "kmem");
+	return sysfs_dax_driver(ctx, name, driver, sizeof(driver)) == 0 &&
+	       !strcmp(driver, "kmem");
 }
 
 /* Device-dax: its own size and alignment, which leave out the namespace's

@@ -22,7 +22,7 @@ char *path_join(const char *root, const char *rel)
 	return out;
 }
 
-static int vpath(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap)
+int sysfs_vpath(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap)
 {
 	int n = snprintf(buf, len, "%s/", ctx->sysfs_root);
 
@@ -155,7 +155,7 @@ int sysfs_write(struct tagdax_ctx *ctx, const char *value, const char *fmt, ...)
 	int fd, rc;
 
 	va_start(ap, fmt);
-	rc = vpath(ctx, path, sizeof(path), fmt, ap);
+	rc = sysfs_vpath(ctx, path, sizeof(path), fmt, ap);
 	va_end(ap);
 	if (rc)
 		return rc;
@@ -169,4 +169,35 @@ int sysfs_write(struct tagdax_ctx *ctx, const char *value, const char *fmt, ...)
 	if (rc)
 		dbg(ctx, "write %s to %s: %s\n", value, path, strerror(-rc));
 	return rc;
+}
+
+int sysfs_path(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = sysfs_vpath(ctx, buf, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int sysfs_dax_driver(struct tagdax_ctx *ctx, const char *devname, char *buf, size_t len)
+{
+	char path[4096], target[4096];
+	const char *base;
+	ssize_t n;
+
+	if (sysfs_path(ctx, path, sizeof(path), "bus/dax/devices/%s/driver", devname))
+		return -ENAMETOOLONG;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, base);
+	return 0;
 }
