@@ -297,9 +297,13 @@ static void purge(struct fab *f)
 
 	snprintf(path, sizeof(path), "%s/backing", f->dir);
 	n = readlink(path, target, sizeof(target) - 1);
+	/* Follow the link only to a directory the daemon made (fabric/backing.c
+	 * names them so): a link planted elsewhere must not delete what it
+	 * points to. */
 	if (n > 0) {
 		target[n] = '\0';
-		rm_rf(target);
+		if (!strncmp(target, "/dev/shm/tagdax-backing-", 24) && !strstr(target, "/.."))
+			rm_rf(target);
 	}
 	rm_rf(path);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
