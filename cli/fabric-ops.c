@@ -224,8 +224,9 @@ static int host_regions(struct fab *f, uint16_t host, struct fmc_region r[8], un
 	return rc ? fab_cci_error("Get Host DC Region Configuration", rc) : EXIT_OK;
 }
 
-/* Fills the 5604h request of `add`; the tag is made up for sharable
- * capacity when none is given (tags are mandatory there). */
+/* Fills the 5604h request of `add`; a tag is made up when none is given
+ * (a host can only resolve tagged capacity).  An explicit null tag asks for
+ * untagged capacity. */
 static int add_request(struct cli *cli, struct fab *f, struct op *o, uint16_t host,
 		       struct fmc_change *req, struct tagdax_tag *tag)
 {
@@ -266,7 +267,7 @@ static int add_request(struct cli *cli, struct fab *f, struct op *o, uint16_t ho
 				reg = (int)i;
 		req->region = (uint8_t)(reg < 0 ? 0xff : reg);
 	}
-	if (!o->tag && req->region < n && (r[req->region].attr1 & CCI_ATTR1_SHARABLE))
+	if (!o->tag)
 		uuid_generate_random(tag->b);
 	memcpy(req->tag, tag->b, 16);
 	for (uint32_t i = 0; i < o->next; i++)

@@ -183,7 +183,9 @@ static int on_add(struct agent *a, const struct fmc_event *ev, unsigned int n)
 		agent_log(a, "Add Dynamic Capacity Response for tag %s failed: %s", tag,
 			  agent_rc_text(rc));
 	free(ext);
-	return rc < 0 ? rc : 0;
+	/* A refused answer (rc > 0) is reported too: the records stay, and the
+	 * group is answered again on the next notification. */
+	return rc;
 }
 
 static void on_release(struct agent *a, const struct fmc_event *ev, unsigned int n)
@@ -305,7 +307,9 @@ void releases_try(struct agent *a)
 		*p = r->next;
 		release_free(r);
 		changed = true;
-		if (partial)
+		/* Refused: the host still holds the capacity, so it must have its
+		 * device back; partial: what was not released does too. */
+		if (partial || rc > 0)
 			devs_reconcile(a);
 	}
 	if (changed)

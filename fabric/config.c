@@ -13,6 +13,8 @@
 #include "config.h"
 
 #define DEFAULT_EVENT_LOG_SIZE 256
+/* Record handles run 1..65535 (eventlog.c), so no log may hold more records. */
+#define EVLOG_MAX_HANDLES 65535u
 #define DEFAULT_FM_EVENT_LOG_SIZE 1024
 #define DEFAULT_MAX_EXTENTS 4096
 #define DEFAULT_MAX_TAGS 1024
@@ -300,7 +302,8 @@ static int parse_top(json_object *root, struct fabric_config *c, char *err, size
 		} else if (!strcmp(key, "event_log_size")) {
 			rc = get_u32(val, key, 1, 4096, &c->event_log_size, err, errlen);
 		} else if (!strcmp(key, "fm_event_log_size")) {
-			rc = get_u32(val, key, 1, 65536, &c->fm_event_log_size, err, errlen);
+			rc = get_u32(val, key, 1, EVLOG_MAX_HANDLES, &c->fm_event_log_size, err,
+				     errlen);
 		} else if (!strcmp(key, "max_extents")) {
 			rc = get_u32(val, key, 1, 1u << 20, &c->max_extents, err, errlen);
 		} else if (!strcmp(key, "max_tags")) {

@@ -142,6 +142,15 @@ void dcd_chain_clear(struct dcd_chain *c)
 	c->n = 0;
 }
 
+bool dcd_host_drop_chains(struct dcd_host *h)
+{
+	bool had = h->accept.n || h->release.n;
+
+	dcd_chain_clear(&h->accept);
+	dcd_chain_clear(&h->release);
+	return had;
+}
+
 static int range_cmp(const void *a, const void *b)
 {
 	const struct dcd_range *x = a, *y = b;

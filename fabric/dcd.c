@@ -70,6 +70,7 @@ void dcd_free(struct dcd *d)
 	}
 	free(d->host);
 	free(d->caps);
+	free(d->zero);
 	evlog_fini(&d->fmlog);
 	free(d);
 }
@@ -78,6 +79,15 @@ void dcd_set_sanitizer(struct dcd *d, dcd_sanitize_fn fn, void *arg)
 {
 	d->sanitize = fn;
 	d->sanitize_arg = arg;
+}
+
+void dcd_sanitize_run(struct dcd *d)
+{
+	for (uint32_t i = 0; i < d->nzero; i++)
+		if (d->sanitize)
+			d->sanitize(d->sanitize_arg, d->zero[i].region, d->zero[i].offset,
+				    d->zero[i].len);
+	d->nzero = 0;
 }
 
 int dcd_host_index(const struct dcd *d, uint16_t host_id)
@@ -292,15 +302,20 @@ void dcd_cap_insert(struct dcd *d, const struct dcd_extent *x)
 	cap_insert(d, &c);
 }
 
-/* Sanitize (when asked or configured) and give a range back. */
+/* Give a range back; one to sanitize (asked or configured) is queued for
+ * dcd_sanitize_run(), after the state is saved.  Out of memory for the
+ * queue, it is zeroed at once (the old data is never handed out). */
 static void free_range(struct dcd *d, unsigned int r, uint64_t dpa, uint64_t len, bool sanitize)
 {
 	struct dcd_region *reg = &d->region[r];
 
-	/* Zero before freeing: a crash in between leaves capacity still
-	 * allocated but zeroed, never freed with old data in it. */
-	if ((sanitize || reg->sanitize) && d->sanitize)
-		d->sanitize(d->sanitize_arg, r, dpa - reg->base, len);
+	if ((sanitize || reg->sanitize) && d->sanitize) {
+		if (dcd_reserve((void **)&d->zero, &d->capzero, d->nzero + 1,
+				sizeof(*d->zero)) < 0)
+			d->sanitize(d->sanitize_arg, r, dpa - reg->base, len);
+		else
+			d->zero[d->nzero++] = (struct dcd_zero){ r, dpa - reg->base, len };
+	}
 	fabric_alloc_free(reg->free, dpa, len);
 }
 

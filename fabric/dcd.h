@@ -94,12 +94,24 @@ struct dcd {
 	uint64_t min_block_size;
 	dcd_sanitize_fn sanitize;
 	void *sanitize_arg;
+	/* Ranges freed with sanitize, zeroed by dcd_sanitize_run() once the
+	 * state that frees them is saved; not part of the state image. */
+	uint32_t nzero, capzero;
+	struct dcd_zero {
+		unsigned int region;
+		uint64_t offset, len;
+	} *zero;
 };
 
 /* ---- life cycle (dcd.c) ---- */
 struct dcd *dcd_new(const struct fabric_config *c);
 void dcd_free(struct dcd *d);
 void dcd_set_sanitizer(struct dcd *d, dcd_sanitize_fn fn, void *arg);
+/* Zero the ranges released since the last call (sanitize on release).  A
+ * command only queues them: the caller runs them once the state that frees
+ * them is saved, so a failed save rolls back to a state whose data is still
+ * there.  Until then nothing can allocate the ranges (one thread). */
+void dcd_sanitize_run(struct dcd *d);
 
 /* Run one CCI command arriving on a port: returns the CCI return code; the
  * response payload goes to out (*outlen bytes); *changed says the state
@@ -178,6 +190,10 @@ void dcd_host_pop_group(struct dcd_host *h);
 /* Chains of ranges (4802h/4803h More). */
 int dcd_chain_reserve(struct dcd_chain *c, uint32_t more);
 void dcd_chain_clear(struct dcd_chain *c);
+/* Forget the host's unfinished More chains (4802h and 4803h): a chain never
+ * spans mailbox connections, so they go when the host's mailbox connection
+ * closes and when state is loaded.  True if there was one. */
+bool dcd_host_drop_chains(struct dcd_host *h);
 /* Sort ranges by DPA; true if two of them overlap. */
 bool dcd_ranges_overlap(struct dcd_range *r, uint32_t n);
 

@@ -191,12 +191,15 @@ static void handle(struct server *s, struct conn *c, const struct cci_msg *req, 
 	}
 	if (changed && (rc = fabricd_persist(s)) < 0) {
 		fabricd_log(s, "saving state failed (%s): command %04xh undone", strerror(-rc), op);
+		/* the ranges it freed were not zeroed: the rollback keeps the data */
 		if (rollback(s) < 0)
 			s->fatal = true;
 		rc = CCI_RC_INTERNAL;
 		outlen = 0;
 		changed = false;
 	}
+	if (!s->fatal)
+		dcd_sanitize_run(s->d); /* saved: released capacity may be zeroed now */
 	if (changed || rc != CCI_RC_SUCCESS)
 		fabricd_log(s, "%s: %04xh: %s", port_name(s, c), op, cci_retcode_name((uint16_t)rc));
 	fabric_crash_point("reply");
@@ -256,9 +259,19 @@ void fabricd_conn_accept(struct server *s, const struct listener *l)
 	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct conn *c;
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* Out of descriptors: the peer stays in the backlog, and the
+		 * listeners rest until a connection closes (else poll would say
+		 * "readable" forever). */
+		if (errno == EMFILE || errno == ENFILE) {
+			if (!s->accept_paused)
+				fabricd_log(s, "out of file descriptors (%s): not accepting "
+					    "until a connection closes", strerror(errno));
+			s->accept_paused = true;
+		}
 		return;
-	if (s->nconns == MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
+	}
+	if (s->nconns >= s->maxconns || !(c = calloc(1, sizeof(*c)))) {
 		close(fd);
 		return;
 	}
@@ -276,9 +289,11 @@ void fabricd_conn_accept(struct server *s, const struct listener *l)
 	}
 }
 
-void fabricd_reap(struct server *s)
+bool fabricd_reap(struct server *s)
 {
-	unsigned int kept = 0;
+	unsigned int kept = 0, before = s->nconns;
+	bool dropped = false;
+	int rc;
 
 	for (unsigned int i = 0; i < s->nconns; i++) {
 		struct conn *c = s->conns[i];
@@ -287,9 +302,21 @@ void fabricd_reap(struct server *s)
 			s->conns[kept++] = c;
 			continue;
 		}
+		/* A More chain never spans connections: a host that reconnects
+		 * (an agent restarted mid-chain) sends its whole answer again. */
+		if (c->kind == CONN_MBOX && s->d && dcd_host_drop_chains(&s->d->host[c->host])) {
+			fabricd_log(s, "%s: mailbox closed: unfinished More chain dropped",
+				    s->d->host[c->host].name);
+			dropped = true;
+		}
 		cci_stream_release(&c->in);
 		free(c->out);
 		free(c);
 	}
 	s->nconns = kept;
+	if (dropped && (rc = fabricd_persist(s)) < 0)
+		/* The image on disk keeps the chain: loading drops it again. */
+		fabricd_log(s, "saving state failed (%s) after dropping a More chain",
+			    strerror(-rc));
+	return kept < before;
 }

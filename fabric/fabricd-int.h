@@ -48,6 +48,12 @@ struct server {
 	unsigned int nls;
 	struct conn *conns[MAX_CONNS];
 	unsigned int nconns;
+	/* Connections served at once: MAX_CONNS, or fewer when RLIMIT_NOFILE
+	 * leaves less (minus a reserve for the daemon's own files).  At the cap,
+	 * or after accept failed for want of descriptors, the listeners are not
+	 * polled (new peers wait in the backlog) until a connection closes. */
+	unsigned int maxconns;
+	bool accept_paused;
 	int sigfd, logfd, pidfd;
 	uint8_t *rsp;
 	bool fatal;
@@ -64,6 +70,7 @@ void fabricd_conn_flush(struct conn *c);
 void fabricd_conn_process(struct server *s, struct conn *c);
 void fabricd_conn_readable(struct server *s, struct conn *c);
 void fabricd_conn_accept(struct server *s, const struct listener *l);
-void fabricd_reap(struct server *s);
+/* Frees closed connections; true if there were any. */
+bool fabricd_reap(struct server *s);
 
 #endif /* TAGDAX_FABRIC_FABRICD_INT_H */

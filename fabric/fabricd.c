@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -75,6 +77,7 @@ static int mkdir_p(const char *path, mode_t mode)
 static int load_state(struct server *s)
 {
 	char err[256];
+	bool dropped = false;
 	int rc = state_read(s->statedir, &s->saved, &s->savedlen);
 
 	if (rc == -ENOENT)
@@ -84,6 +87,13 @@ static int load_state(struct server *s)
 	rc = dcd_deserialize(s->d, s->saved, s->savedlen, err, sizeof(err));
 	if (rc)
 		return startup_error(s, rc, "%s/%s: %s", s->statedir, STATE_FILE, err);
+	/* No mailbox is connected yet, so no More chain is going on: one saved
+	 * by a daemon that died mid-chain would only clash with the restarted
+	 * agent's whole answer. */
+	for (unsigned int h = 0; h < s->d->nhosts; h++)
+		dropped |= dcd_host_drop_chains(&s->d->host[h]);
+	if (dropped && (rc = fabricd_persist(s)) < 0)
+		return startup_error(s, rc, "%s/%s: %s", s->statedir, STATE_FILE, strerror(-rc));
 	return 0;
 }
 
@@ -151,18 +161,44 @@ static int open_sockets(struct server *s)
 
 /* ---- loop ---- */
 
+/* How many connections fit under RLIMIT_NOFILE, keeping a reserve for the
+ * descriptors open now and those a save or a log line needs. */
+static unsigned int conn_cap(void)
+{
+	struct rlimit rl;
+	unsigned int open = 0, reserve;
+	DIR *fds = opendir("/proc/self/fd");
+
+	while (fds && readdir(fds))
+		open++;
+	if (fds)
+		closedir(fds);
+	reserve = open + 16;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= (rlim_t)MAX_CONNS + reserve)
+		return MAX_CONNS;
+	return rl.rlim_cur > (rlim_t)reserve + 1 ? (unsigned int)(rl.rlim_cur - reserve) : 1;
+}
+
 static int serve(struct server *s)
 {
 	struct pollfd *pf = calloc(1 + s->nls + MAX_CONNS, sizeof(*pf));
 
 	if (!pf)
 		return -ENOMEM;
+	s->maxconns = conn_cap();
+	if (s->maxconns < MAX_CONNS)
+		fabricd_log(s, "serving at most %u connections (RLIMIT_NOFILE)", s->maxconns);
 	while (!s->fatal) {
+		/* Listeners rest at the cap and after EMFILE/ENFILE, until a
+		 * connection closes (or, with none to close, half a second). */
+		bool listen = !s->accept_paused && s->nconns < s->maxconns;
 		unsigned int n = 0;
+		int ready;
 
 		pf[n++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 		for (unsigned int i = 0; i < s->nls; i++)
-			pf[n++] = (struct pollfd){ .fd = s->ls[i].fd, .events = POLLIN };
+			pf[n++] = (struct pollfd){ .fd = listen ? s->ls[i].fd : -1, .events = POLLIN };
 		for (unsigned int i = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
 
@@ -170,10 +206,15 @@ static int serve(struct server *s)
 				.fd = c->fd, .events = c->outlen ? POLLOUT : POLLIN
 			};
 		}
-		if (poll(pf, n, -1) < 0) {
+		ready = poll(pf, n, s->accept_paused ? 500 : -1);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (ready == 0) {
+			s->accept_paused = false; /* try again */
+			continue;
 		}
 		if (pf[0].revents) {
 			struct signalfd_siginfo si;
@@ -201,7 +242,8 @@ static int serve(struct server *s)
 				fabricd_conn_readable(s, c);
 			}
 		}
-		fabricd_reap(s);
+		if (fabricd_reap(s))
+			s->accept_paused = false;
 	}
 	free(pf);
 	return s->fatal ? -EIO : 0;

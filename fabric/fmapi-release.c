@@ -35,19 +35,39 @@ static bool range_hits(const struct dcd_range *a, const struct dcd_range *b)
 	return a->dpa < b->dpa + b->len && b->dpa < a->dpa + a->len;
 }
 
-/* A forced release may take capacity a More-chained 4803h already named. */
+/* A forced release may take capacity a More-chained 4803h already named:
+ * cut each chained range to what is left of it outside the forced pieces
+ * (the host may still end the chain and give the rest back).  A piece inside
+ * a chained range splits it in two, so the chain grows by at most np ranges;
+ * release() reserves that before the first change. */
 static void prune_chain(struct dcd_chain *ch, const struct dcd_range *p, uint32_t np)
 {
 	uint32_t kept = 0;
 
-	for (uint32_t i = 0; i < ch->n; i++) {
-		bool hit = false;
+	for (uint32_t k = 0; k < np; k++) {
+		uint32_t n = ch->n;
 
-		for (uint32_t k = 0; k < np && !hit; k++)
-			hit = range_hits(&ch->r[i], &p[k]);
-		if (!hit)
-			ch->r[kept++] = ch->r[i];
+		for (uint32_t i = 0; i < n; i++) {
+			struct dcd_range *r = &ch->r[i];
+			uint64_t end = r->dpa + r->len, pend = p[k].dpa + p[k].len;
+
+			if (!r->len || !range_hits(r, &p[k]))
+				continue;
+			if (end > pend && r->dpa < p[k].dpa) /* both sides remain */
+				ch->r[ch->n++] = (struct dcd_range){ pend, end - pend };
+			if (r->dpa < p[k].dpa) {
+				r->len = p[k].dpa - r->dpa;
+			} else if (end > pend) {
+				r->dpa = pend;
+				r->len = end - pend;
+			} else {
+				r->len = 0; /* all of it was forced away */
+			}
+		}
 	}
+	for (uint32_t i = 0; i < ch->n; i++)
+		if (ch->r[i].len)
+			ch->r[kept++] = ch->r[i];
 	ch->n = kept;
 }
 
@@ -102,7 +122,8 @@ static int release(struct dcd_call *c, struct dcd_host *h, const struct dcd_rang
 		if (kill[g])
 			nkill += h->pending[g].n;
 	ev = calloc(np ? np : 1, sizeof(*ev));
-	if (!ev || dcd_reserve_drop(d, h, np + nkill) < 0) {
+	if (!ev || dcd_reserve_drop(d, h, np + nkill) < 0 ||
+	    dcd_chain_reserve(&h->release, np) < 0) {
 		free(ev);
 		return CCI_RC_INTERNAL;
 	}

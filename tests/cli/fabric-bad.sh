@@ -87,7 +87,7 @@ expect_rc 0 "$TAGDAX" fabric region --dir "$R" --region 1
 expect_rc 0 "$TAGDAX" fabric list --dir "$R" --json
 BEFORE=$OUT
 bad 1 "host B rejected the capacity: sharable capacity must carry a tag" \
-	add --dir "$R" --host B --size 2M --region 1
+	add --dir "$R" --host B --size 2M --region 1 --tag 00000000-0000-0000-0000-000000000000
 expect_rc 0 "$TAGDAX" fabric list --dir "$R" --json
 [ "$OUT" = "$BEFORE" ] || fail "a rejected offer left capacity behind: $OUT"
 echo "fabric-bad: ok"

@@ -40,7 +40,8 @@ expect_rc 0 "$TAGDAX" fabric share --dir "$D" --host B --tag "$TAG"
 expect_rc 0 "$TAGDAX" fabric write --dir "$D" --host A --tag "$TAG" "durable bytes"
 PRIV=0e6e1b4a-98c3-4d7e-b2a5-0c1f2d3e4f50
 expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host B --size 4M --region 1 --tag "$PRIV"
-expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host B --size 2M --region 1
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host B --size 2M --region 1 \
+	--tag 00000000-0000-0000-0000-000000000000
 expect_rc 0 as_host B "$TAGDAX" resolve "$TAG"
 PATH_B=$OUT
 
@@ -90,4 +91,23 @@ expect_rc 0 "$TAGDAX" fabric read --dir "$D" --host B --tag "$TAG"
 [ "$OUT" = "durable bytes" ] || fail "B read '$OUT' after the second restart"
 expect_rc 0 as_host B "$TAGDAX" resolve "$PRIV"
 expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 2M
+# A release the device refuses leaves the host holding the capacity, so it
+# keeps its device: here a pending release saved by the agent names more
+# than the host holds (the device answers Invalid Physical Address); the
+# restarted agent unpublishes the device to release it, and must publish it
+# again when the release is refused.
+STALE=3c9a1f2e-5b6d-4e7f-8a9b-0c1d2e3f4a5b
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 4M --region 1 --tag "$STALE"
+expect_rc 0 as_host A "$TAGDAX" resolve "$STALE"
+read -r _ DPA LEN < <(grep '^extent' "$D/hosts/A/devices/$(basename "$OUT")")
+kill_all
+echo "release $DPA:$((LEN + 2097152))" >"$D/hosts/A/pending-release"
+expect_rc 0 "$TAGDAX" fabric up --dir "$D"
+for _ in $(seq 100); do
+	grep -q "released 1 extent: " "$D/hosts/A/agent.log" && break
+	sleep 0.05
+done
+contains "$(cat "$D/hosts/A/agent.log")" "released 1 extent: "
+expect_rc 0 as_host A "$TAGDAX" resolve "$STALE"
+consistent A
 echo "fabric-restart: ok"

@@ -110,8 +110,17 @@ expect_rc 0 "$TAGDAX" fabric list --dir "$D"
 not_contains "$OUT" "$TAG"
 contains "$(cat "$D/hosts/B/agent.log")" "SIGBUS to pid $HOLDER"
 
-# Untagged private capacity is accepted but never resolvable.
+# Private capacity without --tag gets a tag made up, and the host resolves it.
 expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 2M --region 1
+MADE=$OUT
+[ "$MADE" != 00000000-0000-0000-0000-000000000000 ] || fail "add without --tag printed the null tag"
+expect_rc 0 as_host A "$TAGDAX" resolve "$MADE"
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host A --tag "$MADE"
+
+# Untagged private capacity (an explicit null tag) is accepted but never
+# resolvable: add waits only for the host to accept it.
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 2M --region 1 \
+	--tag 00000000-0000-0000-0000-000000000000
 [ "$OUT" = 00000000-0000-0000-0000-000000000000 ] || fail "untagged add printed '$OUT'"
 expect_rc 0 "$TAGDAX" fabric list --dir "$D"
 contains "$OUT" "(untagged)                            1      2M       1       A"

@@ -47,8 +47,10 @@ void t_free(struct dcd *d)
 int t_call(struct dcd *d, int port, uint16_t op, const void *in, size_t len)
 {
 	bool changed;
+	int rc = dcd_dispatch(d, port, op, in, len, t_out, sizeof(t_out), &t_outlen, &changed);
 
-	return dcd_dispatch(d, port, op, in, len, t_out, sizeof(t_out), &t_outlen, &changed);
+	dcd_sanitize_run(d); /* as the daemon does once the state is saved */
+	return rc;
 }
 
 struct t_snap t_snap(const struct dcd *d)

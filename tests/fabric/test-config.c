@@ -142,6 +142,11 @@ static void test_errors(void **state)
 		{ "{ " HOSTS ", " REGION ", \"backing\": { \"type\": \"dir\", \"path\": \"/x\" } }",
 		  "'path' is only for type \"file\"" },
 		{ "{ " HOSTS ", " REGION ", \"event_log_size\": 0 }", "event_log_size: 0 is out of range" },
+		{ "{ " HOSTS ", " REGION ", \"event_log_size\": 65536 }",
+		  "event_log_size: 65536 is out of range" },
+		/* Handles run 1..65535: a log of 65536 records cannot be addressed. */
+		{ "{ " HOSTS ", " REGION ", \"fm_event_log_size\": 65536 }",
+		  "fm_event_log_size: 65536 is out of range" },
 		{ "{ " HOSTS ", " REGION ", \"min_block_size\": \"100\" }", "min_block_size: must be" },
 	};
 
@@ -162,12 +167,14 @@ static void test_options(void **state)
 				 "{ " HOSTS ", \"regions\": [ { \"base\": 0, \"length\": \"1M\","
 				 " \"block_size\": \"4K\" } ], \"min_block_size\": \"4K\","
 				 " \"event_log_size\": 8, \"max_extents\": 10, \"max_tags\": 2,"
+				 " \"fm_event_log_size\": 65535,"
 				 " \"backing\": { \"type\": \"file\", \"path\": \"/dev/dax0.0\","
 				 " \"offset\": \"2M\" } }\n\n",
 				 &cfg, err, sizeof(err)),
 			 0);
 	assert_int_equal(cfg.regions[0].block_size, 4096);
 	assert_int_equal(cfg.event_log_size, 8);
+	assert_int_equal(cfg.fm_event_log_size, 65535);
 	assert_int_equal(cfg.max_extents, 10);
 	assert_int_equal(cfg.max_tags, 2);
 	assert_int_equal(cfg.backing, FABRIC_BACKING_FILE);

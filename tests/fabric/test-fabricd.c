@@ -11,10 +11,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -238,6 +240,50 @@ static void test_sanitize_backing(void **state)
 	memset(m, 0xa5, 2 * MiB);
 	r[0] = R1;
 	r[1] = 2 * MiB;
+	assert_int_equal(td_cmd(a, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, false), NULL, 0,
+				&outlen),
+			 CCI_RC_SUCCESS);
+	for (size_t i = 0; i < 2 * MiB; i += 4096)
+		assert_int_equal(m[i], 0);
+	munmap(m, 2 * MiB);
+	close(fm);
+	close(a);
+}
+
+/* Released capacity is zeroed only once the state that frees it is saved:
+ * a release whose save fails is undone with the data still there. */
+static void test_sanitize_after_save(void **state)
+{
+	struct t_daemon *t = *state;
+	int fm = td_connect(t, NULL), a = td_connect(t, "A");
+	uint64_t r[2] = { R1, 2 * MiB };
+	char tmp[400];
+	uint8_t *m;
+	int nrec;
+	size_t n;
+
+	n = t_add_req(buf, 10, CCI_ADD_FREE, 1, 2 * MiB, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	accept_pending(a, &nrec);
+	m = map_region(t, 1, 2 * MiB);
+	memset(m, 0xa5, 2 * MiB);
+	snprintf(tmp, sizeof(tmp), "%s/state/dcd.state.tmp", t->dir);
+	assert_int_equal(mkdir(tmp, 0700), 0); /* the next save fails */
+	assert_int_equal(td_cmd(a, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, false), NULL, 0,
+				&outlen),
+			 CCI_RC_INTERNAL);
+	for (size_t i = 0; i < 2 * MiB; i += 4096)
+		assert_int_equal(m[i], 0xa5);
+	/* Forced (with sanitize) from the FM side: the same. */
+	n = t_list_req(buf, 10, CCI_RELEASE_PRESCRIPTIVE | CCI_RELEASE_FORCED |
+		       CCI_RELEASE_SANITIZE, r, 1, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_RELEASE, buf, n, NULL, 0, &outlen),
+			 CCI_RC_INTERNAL);
+	for (size_t i = 0; i < 2 * MiB; i += 4096)
+		assert_int_equal(m[i], 0xa5);
+	rmdir(tmp);
+	/* Saved: now it is zeroed. */
 	assert_int_equal(td_cmd(a, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, false), NULL, 0,
 				&outlen),
 			 CCI_RC_SUCCESS);
@@ -504,6 +550,178 @@ static void test_restart_keeps_state(void **state)
 	free(after);
 }
 
+/* The oldest add offered to a host, as its DC log shows it. */
+static void first_offer(int mbox, uint64_t *dpa, uint64_t *len)
+{
+	uint8_t log = CCI_LOG_DC;
+	struct cci_get_events_rsp h;
+	struct cci_dc_event ev;
+
+	assert_int_equal(td_cmd(mbox, CCI_GET_EVENT_RECORDS, &log, 1, out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	memcpy(&h, out, sizeof(h));
+	assert_true(le16toh(h.record_count) > 0);
+	memcpy(&ev, out + sizeof(h), sizeof(ev));
+	assert_int_equal(ev.type, CCI_DC_EVENT_ADD_CAPACITY);
+	*dpa = le64toh(ev.extent.start_dpa);
+	*len = le64toh(ev.extent.length);
+}
+
+/* An unfinished More chain of 4802h belongs to its connection: a host that
+ * reconnects (an agent restarted mid-answer), or a daemon that restarts,
+ * forgets it, so the whole answer sent again is not an overlap (001Eh). */
+static void test_chain_not_across_connections(void **state)
+{
+	struct t_daemon *t = *state;
+	int fm = td_connect(t, NULL), b = td_connect(t, "B"), status;
+	uint64_t r[2], dpa, len;
+	size_t n;
+
+	/* The connection closes mid-chain. */
+	n = t_add_req(buf, 11, CCI_ADD_CONTIGUOUS, 1, 4 * MiB, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	first_offer(b, &dpa, &len);
+	assert_int_equal(len, 4 * MiB);
+	r[0] = dpa, r[1] = 2 * MiB;
+	assert_int_equal(td_cmd(b, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 1, true), out,
+				sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	close(b);
+	b = td_connect(t, "B");
+	r[1] = 4 * MiB;
+	assert_int_equal(td_cmd(b, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 1, false), out,
+				sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+
+	/* The daemon dies mid-chain (the chain is in its saved state). */
+	n = t_add_req(buf, 11, CCI_ADD_CONTIGUOUS, 1, 4 * MiB, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	{
+		/* clear the first add's record so the second is the oldest */
+		uint8_t clr[8] = { CCI_LOG_DC, 0, 1, 0, 0, 0 };
+		struct cci_get_events_rsp h;
+		struct cci_dc_event ev;
+		uint8_t log = CCI_LOG_DC;
+
+		assert_int_equal(td_cmd(b, CCI_GET_EVENT_RECORDS, &log, 1, out, sizeof(out),
+					&outlen),
+				 CCI_RC_SUCCESS);
+		memcpy(&h, out, sizeof(h));
+		memcpy(&ev, out + sizeof(h), sizeof(ev));
+		memcpy(clr + 6, &ev.hdr.handle, 2);
+		assert_int_equal(td_cmd(b, CCI_CLEAR_EVENT_RECORDS, clr, 8, NULL, 0, &outlen),
+				 CCI_RC_SUCCESS);
+	}
+	first_offer(b, &dpa, &len);
+	r[0] = dpa, r[1] = 2 * MiB;
+	assert_int_equal(td_cmd(b, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 1, true), out,
+				sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	kill(t->pid, SIGKILL);
+	status = td_wait(t);
+	assert_true(WIFSIGNALED(status));
+	close(b);
+	close(fm);
+	assert_true(td_start(t, NULL));
+	b = td_connect(t, "B");
+	r[1] = 4 * MiB;
+	assert_int_equal(td_cmd(b, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 1, false), out,
+				sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	/* Nothing is left pending: a further answer has no add to answer. */
+	assert_int_equal(td_cmd(b, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 1, false), out,
+				sizeof(out), &outlen),
+			 CCI_RC_INVALID_INPUT);
+	{
+		struct cci_fm_extent_lists_req q = { htole16(11), 0, htole32(8), 0 };
+		struct cci_fm_extent_lists_rsp lr;
+
+		fm = td_connect(t, NULL);
+		assert_int_equal(td_cmd(fm, CCI_FM_GET_DC_REGION_EXTENT_LISTS, &q, sizeof(q), out,
+					sizeof(out), &outlen),
+				 CCI_RC_SUCCESS);
+		memcpy(&lr, out, sizeof(lr));
+		assert_int_equal(le32toh(lr.total), 2);
+		close(fm);
+	}
+	close(b);
+}
+
+/* The daemon's CPU time so far, in clock ticks (utime + stime). */
+static unsigned long cpu_ticks(pid_t pid)
+{
+	char path[64], line[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	p = strrchr(line, ')'); /* fields 14 and 15, counted after the name */
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				&ut, &st),
+			 2);
+	return ut + st;
+}
+
+/* More clients than the daemon has descriptors for: it does not spin on
+ * its listeners (they wait in the backlog), serves those it took, and
+ * takes the others once some close. */
+static void test_out_of_descriptors(void **state)
+{
+	struct t_daemon t;
+	struct rlimit rl, low;
+	enum { NCLIENT = 60 };
+	int fd[NCLIENT];
+	unsigned long t0, t1;
+
+	(void)state;
+	td_init(&t, fabric_test_config);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = 40; /* inherited by the daemon's child */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_true(td_start(&t, NULL));
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	for (int i = 0; i < NCLIENT; i++) {
+		fd[i] = td_connect(&t, NULL);
+		assert_true(fd[i] >= 0);
+	}
+	usleep(100 * 1000);
+	t0 = cpu_ticks(t.pid);
+	usleep(1000 * 1000);
+	t1 = cpu_ticks(t.pid);
+	if (t1 - t0 > (unsigned long)sysconf(_SC_CLK_TCK) / 5) {
+		td_cleanup(&t); /* not left spinning */
+		fail_msg("the daemon used %lu of %ld ticks in one second", t1 - t0,
+			 sysconf(_SC_CLK_TCK));
+	}
+	/* The first clients are served. */
+	assert_int_equal(td_cmd(fd[0], CCI_FM_GET_DCD_INFO, NULL, 0, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	/* Once they close, the waiting ones are taken and served too. */
+	for (int i = 0; i < NCLIENT / 2; i++)
+		close(fd[i]);
+	for (int i = NCLIENT / 2; i < NCLIENT; i++) {
+		assert_int_equal(td_cmd(fd[i], CCI_FM_GET_DCD_INFO, NULL, 0, NULL, 0, &outlen),
+				 CCI_RC_SUCCESS);
+		close(fd[i]);
+	}
+	for (int i = 0; i < 5; i++) {
+		int c = td_connect(&t, NULL);
+
+		assert_int_equal(td_cmd(c, CCI_FM_GET_DCD_INFO, NULL, 0, NULL, 0, &outlen),
+				 CCI_RC_SUCCESS);
+		close(c);
+	}
+	td_cleanup(&t);
+}
+
 static void test_single_instance(void **state)
 {
 	struct t_daemon *t = *state;
@@ -647,11 +865,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_info_and_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_share_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sanitize_backing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sanitize_after_save, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_keeps_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_instance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_not_across_connections, setup, teardown),
+		cmocka_unit_test(test_out_of_descriptors),
 		cmocka_unit_test(test_file_backing),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test_setup_teardown(test_state_from_other_config, setup, teardown),

@@ -683,6 +683,55 @@ static void test_release_forced_pending(void **state)
 	t_free(d);
 }
 
+/* A forced release of part of a range a More-chained 4803h already named
+ * cuts the chained range to its remainder; the host can still end its chain
+ * and give the rest back. */
+static void test_release_forced_cuts_chain(void **state)
+{
+	struct dcd *d = t_dcd();
+	uint64_t r[2], mid[] = { R1 + 2 * MiB, 2 * MiB };
+	size_t n;
+
+	(void)state;
+	t_add_accept(d, A, 1, 8 * MiB, NULL);
+	t_add_accept(d, A, 1, 2 * MiB, NULL);
+	assert_int_equal(d->host[A].nlist, 2);
+	assert_int_equal(d->host[A].list[0].dpa, R1);
+	assert_int_equal(d->host[A].list[1].dpa, R1 + 8 * MiB);
+	r[0] = R1, r[1] = 8 * MiB;
+	t_expect(d, A, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, true), CCI_RC_SUCCESS);
+	assert_int_equal(d->host[A].release.n, 1);
+	n = t_list_req(buf, 10, CCI_RELEASE_PRESCRIPTIVE | CCI_RELEASE_FORCED, mid, 1, NULL);
+	t_expect(d, FM, CCI_FM_INITIATE_DC_RELEASE, buf, n, CCI_RC_SUCCESS);
+	/* [R1, 8M) minus [R1+2M, R1+4M): two pieces stay chained. */
+	assert_int_equal(d->host[A].release.n, 2);
+	assert_int_equal(d->host[A].release.r[0].dpa, R1);
+	assert_int_equal(d->host[A].release.r[0].len, 2 * MiB);
+	assert_int_equal(d->host[A].release.r[1].dpa, R1 + 4 * MiB);
+	assert_int_equal(d->host[A].release.r[1].len, 4 * MiB);
+	/* Forcing the front of the first remainder away and a piece at the
+	 * front of the second: cut, not dropped. */
+	{
+		uint64_t two[] = { R1, 2 * MiB, R1 + 4 * MiB, 2 * MiB };
+
+		n = t_list_req(buf, 10, CCI_RELEASE_PRESCRIPTIVE | CCI_RELEASE_FORCED, two, 2,
+			       NULL);
+		t_expect(d, FM, CCI_FM_INITIATE_DC_RELEASE, buf, n, CCI_RC_SUCCESS);
+	}
+	assert_int_equal(d->host[A].release.n, 1);
+	assert_int_equal(d->host[A].release.r[0].dpa, R1 + 6 * MiB);
+	assert_int_equal(d->host[A].release.r[0].len, 2 * MiB);
+	t_check(d);
+	/* The end of the chain releases the rest: nothing is left held. */
+	r[0] = R1 + 8 * MiB, r[1] = 2 * MiB;
+	t_expect(d, A, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, false), CCI_RC_SUCCESS);
+	assert_int_equal(d->host[A].nlist, 0);
+	assert_int_equal(d->host[A].release.n, 0);
+	assert_int_equal(fabric_alloc_avail(d->region[1].free), 256 * MiB);
+	t_check(d);
+	t_free(d);
+}
+
 static void test_release_prescriptive(void **state)
 {
 	struct dcd *d = dcd_with_sanitizer();
@@ -779,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_release_forced),
 		cmocka_unit_test(test_release_forced_pending),
 		cmocka_unit_test(test_release_prescriptive),
+		cmocka_unit_test(test_release_forced_cuts_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -236,19 +236,36 @@ static void make_script(void)
 	script_add(A, CCI_RELEASE_DC, t_resp_req(buf, r, 1, false));
 }
 
-/* images[k]: the state after the first k commands, computed in-process. */
+/* images[k]: the state after the first k commands, computed in-process,
+ * as a restarted daemon has it: loading drops unfinished More chains (no
+ * mailbox is connected then). */
 static struct t_snap images[17];
+
+static struct t_snap normalized_loaded(struct dcd *d)
+{
+	uint32_t acc[8], rel[8];
+	struct t_snap s;
+
+	for (unsigned int h = 0; h < d->nhosts; h++) {
+		acc[h] = d->host[h].accept.n, rel[h] = d->host[h].release.n;
+		d->host[h].accept.n = d->host[h].release.n = 0;
+	}
+	s = normalized(d);
+	for (unsigned int h = 0; h < d->nhosts; h++)
+		d->host[h].accept.n = acc[h], d->host[h].release.n = rel[h];
+	return s;
+}
 
 static void make_images(void)
 {
 	struct dcd *d = t_dcd();
 
 	make_script();
-	images[0] = normalized(d);
+	images[0] = normalized_loaded(d);
 	for (unsigned int k = 0; k < nscript; k++) {
 		assert_int_equal(t_call(d, script[k].port, script[k].op, script[k].in, script[k].len),
 				 CCI_RC_SUCCESS);
-		images[k + 1] = normalized(d);
+		images[k + 1] = normalized_loaded(d);
 	}
 	dcd_free(d);
 }
