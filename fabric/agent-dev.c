@@ -322,33 +322,48 @@ static bool pid_holds(pid_t pid, dev_t dev, ino_t ino)
 	return found;
 }
 
-/* SIGBUS to every other process holding a flock on (dev, ino). */
-static unsigned int signal_lockers(struct agent *a, dev_t dev, ino_t ino)
+/*
+ * Signals every other process with an open file (dev, ino): the lock owner
+ * that /proc/locks names, and children that inherited its descriptor through
+ * fork(), which /proc/locks does not name.  Returns how many were signalled.
+ */
+static unsigned int signal_holders(struct agent *a, dev_t dev, ino_t ino, int sig)
 {
-	char line[256];
 	unsigned int hit = 0;
-	FILE *f = fopen("/proc/locks", "re");
+	struct dirent *de;
+	DIR *proc = opendir("/proc");
 
-	while (f && fgets(line, sizeof(line), f)) {
-		char kind[16], devino[64];
-		unsigned long long inode;
-		char *colon;
-		int pid;
+	while (proc && (de = readdir(proc))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
 
-		if (strstr(line, "->") ||
-		    sscanf(line, "%*s %15s %*s %*s %d %63s", kind, &pid, devino) != 3 ||
-		    strcmp(kind, "FLOCK") || !(colon = strrchr(devino, ':')) ||
-		    sscanf(colon + 1, "%llu", &inode) != 1 || inode != (unsigned long long)ino ||
-		    pid <= 0 || pid == getpid() || !pid_holds(pid, dev, ino))
+		if (*end || pid <= 0 || pid == getpid() || !pid_holds((pid_t)pid, dev, ino))
 			continue;
-		if (kill(pid, SIGBUS) == 0) {
-			agent_log(a, "revoked access: SIGBUS to pid %d", pid);
+		if (kill((pid_t)pid, sig) == 0) {
+			if (sig)
+				agent_log(a, "revoked access: %s to pid %ld",
+					  sig == SIGBUS ? "SIGBUS" : "SIGKILL", pid);
 			hit++;
 		}
 	}
-	if (f)
-		fclose(f);
+	if (proc)
+		closedir(proc);
 	return hit;
+}
+
+/* A process may ignore or catch SIGBUS and keep the memory: after a short
+ * grace, whoever still holds the device is killed, as a real fault would
+ * have ended it at its next access. */
+static void revoke_holders(struct agent *a, dev_t dev, ino_t ino)
+{
+	if (!signal_holders(a, dev, ino, SIGBUS))
+		return;
+	for (int i = 0; i < 10; i++) {
+		usleep(20 * 1000);
+		if (!signal_holders(a, dev, ino, 0))
+			return;
+	}
+	signal_holders(a, dev, ino, SIGKILL);
 }
 
 void dev_revoke(struct agent *a, struct agent_dev *dev)
@@ -360,7 +375,7 @@ void dev_revoke(struct agent *a, struct agent_dev *dev)
 	unlink_files(a, dev);
 	/* After the unlink no new mapper can find it; now fault the old ones. */
 	if (have)
-		signal_lockers(a, st.st_dev, st.st_ino);
+		revoke_holders(a, st.st_dev, st.st_ino);
 	agent_log(a, "revoked %s", dev->name);
 	free(desc);
 	dev_unlink_from_list(a, dev);

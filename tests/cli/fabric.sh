@@ -110,6 +110,31 @@ expect_rc 0 "$TAGDAX" fabric list --dir "$D"
 not_contains "$OUT" "$TAG"
 contains "$(cat "$D/hosts/B/agent.log")" "SIGBUS to pid $HOLDER"
 
+# Ignoring SIGBUS keeps nothing: a holder that ignores it, and a child that
+# inherited its descriptor (which /proc/locks does not name), are both ended.
+T2=$("$TAGDAX" fabric add --dir "$D" --host B --size 2M) || fail "add for B"
+expect_rc 0 as_host B "$TAGDAX" resolve --json "$T2"
+DESC=$D/hosts/B/devices/$(jq -r .devname <<<"$OUT")
+python3 - "$DESC" > "$T/.pids" <<'PY' &
+import fcntl, os, signal, sys, time
+signal.signal(signal.SIGBUS, signal.SIG_IGN)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_SH)          # what tagdax_map holds while mapped
+child = os.fork()
+if child == 0:
+    time.sleep(60)
+    os._exit(0)
+print(os.getpid(), child, flush=True)
+time.sleep(60)
+PY
+for _ in $(seq 50); do [ -s "$T/.pids" ] && break; sleep 0.1; done
+read -r P1 P2 < "$T/.pids" || fail "the holder did not start"
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host B --tag "$T2" --forced
+for _ in $(seq 30); do kill -0 "$P1" 2>/dev/null || kill -0 "$P2" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$P1" 2>/dev/null || fail "a holder that ignores SIGBUS kept the device"
+! kill -0 "$P2" 2>/dev/null || fail "a forked child kept the device"
+contains "$(cat "$D/hosts/B/agent.log")" "SIGKILL to pid"
+
 # Private capacity without --tag gets a tag made up, and the host resolves it.
 expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 2M --region 1
 MADE=$OUT
