@@ -77,11 +77,16 @@ static int parse_op(struct cli *cli, int argc, char **argv, struct op *o)
 		case 'p': o->policy = optarg; break;
 		case 'f': o->forced = true; break;
 		case 'S': o->sanitize = true; break;
-		case 'r':
-			o->region = (int)strtol(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end || o->region > 255)
+		case 'r': {
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || errno || v > 255)
 				return usage_error(cli, "--region '%s' is not a region number", optarg);
+			o->region = (int)v;
 			break;
+		}
 		case 'e':
 			if (o->next == MAX_EXTENT_ARGS)
 				return usage_error(cli, "at most %d --extent options", MAX_EXTENT_ARGS);

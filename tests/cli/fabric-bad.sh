@@ -43,6 +43,9 @@ bad 2 "free, contiguous or prescriptive" add --dir "$D" --host A --size 2M --pol
 bad 2 "DPA:LENGTH" add --dir "$D" --host A --policy prescriptive --extent 4M
 bad 2 "needs --dir" add --host A --size 2M
 bad 2 "unknown command" frobnicate --dir "$D"
+bad 2 "is not a region number" add --dir "$D" --host A --size 2M --region 4294967296
+bad 2 "is not a region number" add --dir "$D" --host A --size 2M --region 99999999999999999999
+bad 2 "is not a region number" add --dir "$D" --host A --size 2M --region -1
 bad 1 "holds no fabric" add --dir "$T" --host A --size 2M
 
 # Refused by the device, with the spec's return code and a reason.
