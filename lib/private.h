@@ -158,6 +158,19 @@ int sysfs_vpath(struct tagdax_ctx *ctx, char *buf, size_t len, const char *fmt, 
 /* The driver a dax device is bound to ("device_dax", "kmem"); -ENOENT if none. */
 int sysfs_dax_driver(struct tagdax_ctx *ctx, const char *devname, char *buf, size_t len);
 int parse_u64(const char *text, uint64_t *val); /* decimal or 0x hex, whole string */
+
+/* Kernel device names, "<prefix>X.Y" ("dax0.1", "namespace3.0"): the
+ * numbers have no sign and no leading zeros, so they print back to exactly
+ * the name they came from, and anything else is refused, so that no name
+ * taken from a listing, the index or udev can point outside its bus. */
+struct name_id {
+	unsigned int region;
+	unsigned int id;
+};
+/* A plain decimal at s; returns its end, or NULL. */
+const char *parse_kernel_number(const char *s, unsigned int *v);
+bool parse_kernel_name(const char *name, const char *prefix, struct name_id *id);
+int name_id_cmp(const void *a, const void *b); /* for qsort: by X, then Y */
 int parse_size(const char *text, uint64_t *val); /* parse_u64 plus K/M/G/T suffixes */
 /* Adds an inotify watch on root/rel (for directories that may not exist yet,
  * on the nearest existing parent).  Errors are ignored: wait re-scans anyway. */

@@ -36,13 +36,6 @@
 
 const struct tagdax_provider tagdax_provider_cxl;
 
-/* daxX.Y (region X, id Y) or dax_regionX.  Kernel names carry no leading
- * zeros, so the numbers print back to exactly the name they came from. */
-struct name_id {
-	unsigned int region;
-	unsigned int id;
-};
-
 struct extent {
 	struct tagdax_tag tag;
 	uint64_t offset;
@@ -60,55 +53,14 @@ struct cxl_priv {
 	bool extents_loaded; /* the scan attached them already */
 };
 
-/* A plain decimal at s (no sign, no leading zero); returns its end or NULL. */
-static const char *parse_number(const char *s, unsigned int *v)
-{
-	unsigned long n = 0;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
-		return NULL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (unsigned long)(*p - '0');
-		if (n > UINT_MAX)
-			return NULL;
-	}
-	*v = (unsigned int)n;
-	return p;
-}
-
-/* Names come from directory listings, the by-tag index and udev: anything
- * but an exact "daxX.Y" is refused, so no name can point outside the bus. */
-static bool parse_dax_name(const char *name, struct name_id *id)
-{
-	const char *p;
-
-	if (strncmp(name, "dax", 3))
-		return false;
-	p = parse_number(name + 3, &id->region);
-	if (!p || *p != '.')
-		return false;
-	p = parse_number(p + 1, &id->id);
-	return p && *p == '\0';
-}
-
 static bool parse_region_name(const char *name, unsigned int *region)
 {
 	const char *p;
 
 	if (strncmp(name, "dax_region", 10))
 		return false;
-	p = parse_number(name + 10, region);
+	p = parse_kernel_number(name + 10, region);
 	return p && *p == '\0';
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	const struct name_id *x = a, *y = b;
-
-	if (x->region != y->region)
-		return x->region < y->region ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
 }
 
 /* Doubles *v (of elem-sized items) when it holds cap items and is full. */
@@ -153,7 +105,7 @@ static int list_ids(struct tagdax_ctx *ctx, const char *rel, bool regions,
 		struct name_id id = { 0, 0 };
 
 		if (regions ? !parse_region_name(de->d_name, &id.region) :
-			      !parse_dax_name(de->d_name, &id))
+			      !parse_kernel_name(de->d_name, "dax", &id))
 			continue;
 		if (grow_array((void **)&v, n, &cap, sizeof(*v))) {
 			closedir(dir);
@@ -164,7 +116,7 @@ static int list_ids(struct tagdax_ctx *ctx, const char *rel, bool regions,
 	}
 	closedir(dir);
 	if (n) /* qsort(NULL, 0) is undefined */
-		qsort(v, n, sizeof(*v), cmp_id);
+		qsort(v, n, sizeof(*v), name_id_cmp);
 	*out = v;
 	*count = n;
 	return 0;
@@ -410,7 +362,7 @@ static int probe(struct tagdax_ctx *ctx, const char *devname, struct tagdax_devl
 	struct name_id id;
 	int rc;
 
-	if (!parse_dax_name(devname, &id))
+	if (!parse_kernel_name(devname, "dax", &id))
 		return -ENOENT;
 	rc = build_dev(ctx, devname, &dev);
 	if (rc)
@@ -473,7 +425,7 @@ static int load_details(struct tagdax_dev *dev)
 	char region[32];
 	int rc, size_rc;
 
-	if (!dev->path || !parse_dax_name(dev->devname, &id))
+	if (!dev->path || !parse_kernel_name(dev->devname, "dax", &id))
 		return 0; /* an unclaimed entry is complete from the scan */
 	snprintf(region, sizeof(region), "dax_region%u", id.region);
 	size_rc = load_attrs(dev);
@@ -556,7 +508,7 @@ static int region_seed(struct tagdax_ctx *ctx, unsigned int region, char *seed, 
 		    rc == -ENOSPC ? "the region has no room for another device" : strerror(-rc));
 		return rc;
 	}
-	if (!parse_dax_name(seed, &id)) {
+	if (!parse_kernel_name(seed, "dax", &id)) {
 		err(ctx, "cxl: dax_region%u: seed '%s' is not a dax device name\n", region, seed);
 		return -EPROTO;
 	}

@@ -51,31 +51,17 @@ static int devices_dir(char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* A decimal number without leading zeros, so that it prints back to the
- * name it came from.  Returns the end, or NULL. */
-static const char *number(const char *p, unsigned int *v)
-{
-	const char *start = p;
-	unsigned long x = 0;
-
-	while (*p >= '0' && *p <= '9' && p - start < 9)
-		x = x * 10 + (unsigned long)(*p++ - '0');
-	if (p == start || (*start == '0' && p - start > 1) || (*p >= '0' && *p <= '9'))
-		return NULL;
-	*v = (unsigned int)x;
-	return p;
-}
-
 /* daxR.N: anything else in the directory (the agent's temporary files,
  * editor droppings) is not a device. */
 static bool parse_devname(const char *name, unsigned int *r, unsigned int *n)
 {
-	const char *p = strncmp(name, "dax", 3) ? NULL : number(name + 3, r);
+	struct name_id id;
 
-	if (!p || *p != '.')
+	if (!parse_kernel_name(name, "dax", &id))
 		return false;
-	p = number(p + 1, n);
-	return p && *p == '\0';
+	*r = id.region;
+	*n = id.id;
+	return true;
 }
 
 struct desc {

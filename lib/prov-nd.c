@@ -32,12 +32,6 @@
 
 const struct tagdax_provider tagdax_provider_nd;
 
-/* namespaceX.Y or daxX.Y by number; kernel names carry no leading zeros. */
-struct name_id {
-	unsigned int region;
-	unsigned int id;
-};
-
 /* What sits on a namespace, as the name of its node under the dev root. */
 struct ns_top {
 	bool dax;                /* a device-dax char device, else a block device */
@@ -45,51 +39,10 @@ struct ns_top {
 	char name[NAME_MAX + 1];
 };
 
-/* A plain decimal at s (no sign, no leading zero); returns its end or NULL. */
-static const char *parse_number(const char *s, unsigned int *v)
-{
-	unsigned long n = 0;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
-		return NULL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (unsigned long)(*p - '0');
-		if (n > UINT_MAX)
-			return NULL;
-	}
-	*v = (unsigned int)n;
-	return p;
-}
-
-/* Exactly "<prefix>X.Y". */
-static bool parse_name(const char *name, const char *prefix, struct name_id *id)
-{
-	size_t len = strlen(prefix);
-	const char *p;
-
-	if (strncmp(name, prefix, len))
-		return false;
-	p = parse_number(name + len, &id->region);
-	if (!p || *p != '.')
-		return false;
-	p = parse_number(p + 1, &id->id);
-	return p && *p == '\0';
-}
-
 /* One path component, nothing that climbs out of a directory. */
 static bool valid_name(const char *name)
 {
 	return name[0] && name[0] != '.' && strlen(name) <= NAME_MAX && !strchr(name, '/');
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	const struct name_id *x = a, *y = b;
-
-	if (x->region != y->region)
-		return x->region < y->region ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
 }
 
 /* Opens bus/nd/devices[/a[/b]]. */
@@ -121,7 +74,7 @@ static int list_namespaces(struct tagdax_ctx *ctx, struct name_id **out, size_t 
 	while ((de = readdir(dir))) {
 		struct name_id id;
 
-		if (!parse_name(de->d_name, "namespace", &id))
+		if (!parse_kernel_name(de->d_name, "namespace", &id))
 			continue;
 		if (n == cap) {
 			struct name_id *bigger = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
@@ -137,7 +90,7 @@ static int list_namespaces(struct tagdax_ctx *ctx, struct name_id **out, size_t 
 	}
 	closedir(dir);
 	if (n) /* qsort(NULL, 0) is undefined */
-		qsort(v, n, sizeof(*v), cmp_id);
+		qsort(v, n, sizeof(*v), name_id_cmp);
 	*out = v;
 	*count = n;
 	return 0;
@@ -164,7 +117,7 @@ static bool is_dax_name(const char *name)
 {
 	struct name_id id;
 
-	return parse_name(name, "dax", &id);
+	return parse_kernel_name(name, "dax", &id);
 }
 
 /* Finds the node on top: the block device under the namespace (raw) or its
@@ -285,7 +238,7 @@ static int probe(struct tagdax_ctx *ctx, const char *devname, struct tagdax_devl
 {
 	struct name_id id;
 
-	if (parse_name(devname, "namespace", &id))
+	if (parse_kernel_name(devname, "namespace", &id))
 		return build_ns(ctx, devname, out);
 	if (!valid_name(devname))
 		return -ENOENT;
@@ -355,7 +308,7 @@ static int load_details(struct tagdax_dev *dev)
 
 	if (sysfs_read(ctx, buf, sizeof(buf), ND_DEVICES "/%s/mode", ns) > 0)
 		rc = dev_set_str(&dev->mode, mode_name(buf));
-	if (rc == 0 && parse_name(ns, "namespace", &id)) {
+	if (rc == 0 && parse_kernel_name(ns, "namespace", &id)) {
 		snprintf(region, sizeof(region), "region%u", id.region);
 		rc = dev_set_str(&dev->region, region);
 	}

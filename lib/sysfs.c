@@ -2,6 +2,7 @@
 /* Reading and writing attribute files under the (overridable) sysfs root. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -200,4 +201,43 @@ int sysfs_dax_driver(struct tagdax_ctx *ctx, const char *devname, char *buf, siz
 		return -ENAMETOOLONG;
 	strcpy(buf, base);
 	return 0;
+}
+
+const char *parse_kernel_number(const char *s, unsigned int *v)
+{
+	unsigned long n = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (unsigned long)(*p - '0');
+		if (n > UINT_MAX)
+			return NULL;
+	}
+	*v = (unsigned int)n;
+	return p;
+}
+
+bool parse_kernel_name(const char *name, const char *prefix, struct name_id *id)
+{
+	size_t len = strlen(prefix);
+	const char *p;
+
+	if (strncmp(name, prefix, len))
+		return false;
+	p = parse_kernel_number(name + len, &id->region);
+	if (!p || *p != '.')
+		return false;
+	p = parse_kernel_number(p + 1, &id->id);
+	return p && *p == '\0';
+}
+
+int name_id_cmp(const void *a, const void *b)
+{
+	const struct name_id *x = a, *y = b;
+
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
 }
