@@ -63,9 +63,6 @@ struct tagdax_devlist {
 enum provider_flags {
 	/* probe() accepts a device-node name ("dax0.1"), as a by-tag link names */
 	PROVIDER_DEVNODE = 1u << 0,
-	/* probe() accepts a tag's text and is cheap: the fast path asks it too,
-	 * since no device event would tell the index about its entries */
-	PROVIDER_BY_TAG = 1u << 1,
 };
 
 struct tagdax_provider {
@@ -77,6 +74,11 @@ struct tagdax_provider {
 	/* Optional: build the device(s) named devname (as recorded in the by-tag
 	 * index) from the source of truth, appending to out.  -ENOENT if gone. */
 	int (*probe)(struct tagdax_ctx *ctx, const char *devname, struct tagdax_devlist *out);
+	/* Optional, for providers no device event announces (the admin table):
+	 * append what carries tag, cheaply.  The fast path asks these too, so a
+	 * duplicate of an indexed device is never missed. */
+	int (*probe_tag)(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
+			 struct tagdax_devlist *out);
 	/* Optional: fill the slow attributes (size, align, extents, ...) that
 	 * probe() left out.  Called once, on the first getter that needs them. */
 	int (*load_details)(struct tagdax_dev *dev);

@@ -254,8 +254,8 @@ static void watch(struct tagdax_ctx *ctx, int fd)
 
 const struct tagdax_provider tagdax_provider_table = {
 	.name = "table",
-	.flags = PROVIDER_BY_TAG,
 	.scan = scan,
+	.probe_tag = read_table,
 	.probe = probe,
 	.watch = watch,
 };

@@ -201,15 +201,9 @@ static int fast_from_link(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 static void add_by_tag(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 		       struct tagdax_devlist *out)
 {
-	char text[TAGDAX_TAG_STRLEN];
-
-	tagdax_tag_unparse(tag, text);
-	for (unsigned int i = 0; tagdax_providers[i]; i++) {
-		const struct tagdax_provider *prov = tagdax_providers[i];
-
-		if ((prov->flags & PROVIDER_BY_TAG) && prov->probe)
-			prov->probe(ctx, text, out);
-	}
+	for (unsigned int i = 0; tagdax_providers[i]; i++)
+		if (tagdax_providers[i]->probe_tag)
+			tagdax_providers[i]->probe_tag(ctx, tag, out);
 }
 
 TAGDAX_EXPORT int tagdax_resolve(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
