@@ -23,22 +23,12 @@
 
 #include "private.h"
 #include "fixture.h"
+#include "testctx.h"
 
 extern const struct tagdax_provider tagdax_provider_cxl;
 
-#define TAG_A "5be13bce-1d7a-4c1e-9b2f-3f6c2a1d0e55"
-#define TAG_B "0c2d4e6f-8a9b-4c1d-8e2f-1a2b3c4d5e6f"
-#define TAG_C "a1b2c3d4-e5f6-4711-8899-aabbccddeeff"
 #define NULL_TAG "00000000-0000-0000-0000-000000000000"
 #define MiB (1ull << 20)
-
-static struct tagdax_tag tag_of(const char *text)
-{
-	struct tagdax_tag tag;
-
-	assert_int_equal(tagdax_tag_parse(text, &tag), 0);
-	return tag;
-}
 
 /* Where a device's attributes live: its bus entry links here, as in sysfs. */
 static const char *dev_dir(const char *name, char *buf, size_t len)
@@ -118,7 +108,7 @@ static unsigned int count_cxl(struct tagdax_ctx *ctx)
 
 static struct tagdax_dev *find_listed(struct tagdax_ctx *ctx, const char *tag, const char *devname)
 {
-	struct tagdax_tag t = tag_of(tag);
+	struct tagdax_tag t = test_tag(tag);
 	struct tagdax_dev *dev;
 
 	tagdax_dev_foreach(ctx, dev)
@@ -206,7 +196,7 @@ static void list_and_details(void **state)
 static void unclaimed_extents(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag b = tag_of(TAG_B);
+	struct tagdax_tag b = test_tag(TAG_B);
 	struct tagdax_dev *dev;
 
 	add_dax(fx, "dax0.0", TAG_A, 2 * MiB, "device_dax");
@@ -237,7 +227,7 @@ static void unclaimed_extents(void **state)
 static void claimed_wins(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_tag a = test_tag(TAG_A);
 	struct tagdax_dev *dev;
 
 	add_dax(fx, "dax0.0", TAG_A, 2 * MiB, "device_dax");
@@ -253,7 +243,7 @@ static void claimed_wins(void **state)
 static void ambiguous(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_tag a = test_tag(TAG_A);
 	struct tagdax_dev *dev, *other;
 	struct tagdax_ctx *ctx2;
 
@@ -288,7 +278,7 @@ static void make_socket(struct fixture *fx, const char *rel)
 static void malformed_skipped(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_tag a = test_tag(TAG_A);
 	struct tagdax_dev *dev;
 
 	add_dax(fx, "dax0.0", TAG_A, 2 * MiB, "device_dax");
@@ -348,7 +338,7 @@ static void malformed_skipped(void **state)
 static void vanished(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A), b = tag_of(TAG_B);
+	struct tagdax_tag a = test_tag(TAG_A), b = test_tag(TAG_B);
 	struct tagdax_dev *dev;
 
 	add_dax(fx, "dax0.0", TAG_A, 2 * MiB, "device_dax");
@@ -377,7 +367,7 @@ static void vanished(void **state)
 static void stale_index(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_tag a = test_tag(TAG_A);
 	struct tagdax_dev *dev;
 	struct tagdax_ctx *ctx;
 	char buf[256];
@@ -417,7 +407,7 @@ static double now_us(void)
 static void fast_path_and_lazy_details(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_tag a = test_tag(TAG_A);
 	struct tagdax_dev *dev;
 	struct tagdax_ctx *ctx;
 	const int rounds = 20000;
@@ -452,7 +442,7 @@ static void fast_path_and_lazy_details(void **state)
 static void identify_devnode(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_tag a = test_tag(TAG_A);
 	struct tagdax_dev *devs[4];
 	struct tagdax_devlist out;
 	char buf[256];
@@ -481,7 +471,7 @@ static void identify_devnode(void **state)
 static void map_writes_and_reads(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_tag a = test_tag(TAG_A);
 	struct tagdax_map *map;
 	struct tagdax_dev *dev;
 	unsigned char *p, byte;
@@ -528,7 +518,7 @@ static void claimable(struct fixture *fx)
 static void claim_end_to_end(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag b = tag_of(TAG_B);
+	struct tagdax_tag b = test_tag(TAG_B);
 	struct tagdax_dev *dev;
 	char buf[256];
 
@@ -552,7 +542,7 @@ static void claim_end_to_end(void **state)
 static void claim_bound_seed_not_rebound(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag b = tag_of(TAG_B);
+	struct tagdax_tag b = test_tag(TAG_B);
 	struct tagdax_dev *dev;
 	char buf[64];
 
@@ -567,7 +557,7 @@ static void claim_bound_seed_not_rebound(void **state)
 static void claim_refusals(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag b = tag_of(TAG_B), c = tag_of(TAG_C);
+	struct tagdax_tag b = test_tag(TAG_B), c = test_tag(TAG_C);
 	struct tagdax_dev *dev;
 	char buf[256];
 

@@ -17,24 +17,14 @@
 
 #include "private.h"
 #include "fixture.h"
+#include "testctx.h"
 
 extern const struct tagdax_provider tagdax_provider_nd;
 
-#define TAG_A "5be13bce-1d7a-4c1e-9b2f-3f6c2a1d0e55"
-#define TAG_B "0c2d4e6f-8a9b-4c1d-8e2f-1a2b3c4d5e6f"
-#define TAG_C "a1b2c3d4-e5f6-4711-8899-aabbccddeeff"
 #define TAG_D "d4c3b2a1-0000-4000-8000-000000000001"
 #define TAG_E "e0e0e0e0-0000-4000-8000-000000000002"
 #define NULL_TAG "00000000-0000-0000-0000-000000000000"
 #define MiB (1ull << 20)
-
-static struct tagdax_tag tag_of(const char *text)
-{
-	struct tagdax_tag tag;
-
-	assert_int_equal(tagdax_tag_parse(text, &tag), 0);
-	return tag;
-}
 
 static const char *root_path(struct fixture *fx, const char *rel)
 {
@@ -128,7 +118,7 @@ static void four_modes(struct fixture *fx)
 
 static struct tagdax_dev *listed(struct tagdax_ctx *ctx, const char *tag)
 {
-	struct tagdax_tag t = tag_of(tag);
+	struct tagdax_tag t = test_tag(tag);
 	struct tagdax_dev *dev;
 
 	tagdax_dev_foreach(ctx, dev)
@@ -211,7 +201,7 @@ static void four_personalities(void **state)
 static void unusable_skipped(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A), e = tag_of(TAG_E);
+	struct tagdax_tag a = test_tag(TAG_A), e = test_tag(TAG_E);
 	struct tagdax_dev *dev;
 
 	four_modes(fx);
@@ -247,7 +237,7 @@ static void unusable_skipped(void **state)
 static void fast_path_and_stale(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_tag a = test_tag(TAG_A);
 	struct tagdax_dev *dev;
 	struct tagdax_ctx *ctx;
 	char buf[64];
@@ -276,7 +266,7 @@ static void fast_path_and_stale(void **state)
 static void ambiguous(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_tag a = test_tag(TAG_A);
 	struct tagdax_dev *dev;
 
 	four_modes(fx);
@@ -306,7 +296,7 @@ static void identify_by_node(void **state)
 
 	four_modes(fx);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct tagdax_tag t = tag_of(cases[i].tag);
+		struct tagdax_tag t = test_tag(cases[i].tag);
 
 		assert_int_equal(tagdax_identify(fx->ctx, cases[i].node, devs, 4), 1);
 		assert_string_equal(tagdax_dev_get_provider(devs[0]), "nd");
@@ -323,7 +313,7 @@ static void identify_by_node(void **state)
 static void readonly_and_kmem(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A), c = tag_of(TAG_C);
+	struct tagdax_tag a = test_tag(TAG_A), c = test_tag(TAG_C);
 	struct tagdax_map *map;
 	struct tagdax_dev *dev;
 
@@ -347,7 +337,7 @@ static void readonly_and_kmem(void **state)
 static void map_block_file(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag b = tag_of(TAG_B);
+	struct tagdax_tag b = test_tag(TAG_B);
 	struct tagdax_map *map;
 	struct tagdax_dev *dev;
 	unsigned char byte, *p;
@@ -372,7 +362,7 @@ static void map_block_file(void **state)
 static void ndctl_mode_names(void **state)
 {
 	struct fixture *fx = *state;
-	struct tagdax_tag a = tag_of(TAG_A);
+	struct tagdax_tag a = test_tag(TAG_A);
 	struct tagdax_dev *dev;
 
 	four_modes(fx);
