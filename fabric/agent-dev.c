@@ -33,18 +33,6 @@
 
 #include "agent-int.h"
 
-bool tag_is_null(const uint8_t tag[16])
-{
-	static const uint8_t zero[16];
-
-	return !memcmp(tag, zero, 16);
-}
-
-bool extents_overlap(const struct fmc_extent *x, const struct fmc_extent *y)
-{
-	return x->dpa < y->dpa + y->len && y->dpa < x->dpa + x->len;
-}
-
 int region_of(const struct agent *a, uint64_t dpa, uint64_t len)
 {
 	for (int i = 0; i < AGENT_REGIONS; i++) {
@@ -61,7 +49,7 @@ struct agent_dev *dev_find_extent(struct agent *a, const struct fmc_extent *e)
 {
 	for (struct agent_dev *d = a->devs; d; d = d->next)
 		for (uint32_t i = 0; i < d->n; i++)
-			if (extents_overlap(&d->ext[i], e))
+			if (dcd_overlap(d->ext[i].dpa, d->ext[i].len, e->dpa, e->len))
 				return d;
 	return NULL;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dcd.h" /* dcd_overlap, dcd_tag_is_null: the same library */
 #include "fmclient.h"
 
 #define AGENT_REGIONS 8
@@ -82,7 +83,5 @@ void devs_free(struct agent *a);
 
 /* Which region holds [dpa, dpa + len), or -1. */
 int region_of(const struct agent *a, uint64_t dpa, uint64_t len);
-bool tag_is_null(const uint8_t tag[16]);
-bool extents_overlap(const struct fmc_extent *x, const struct fmc_extent *y);
 
 #endif /* TAGDAX_FABRIC_AGENT_INT_H */

@@ -30,6 +30,13 @@ uint16_t cci_msg_retcode(const struct cci_msg *m);
 void cci_msg_init(struct cci_msg *m, enum cci_category cat, uint8_t tag, uint16_t opcode,
 		  size_t payload_len, uint16_t retcode);
 
+/* A DC extent (Table 8-51) to and from host order; encoding zeroes the
+ * reserved bytes. */
+void cci_dc_extent_encode(struct cci_dc_extent *w, uint64_t dpa, uint64_t len,
+			  const uint8_t tag[16], uint16_t seq);
+void cci_dc_extent_decode(const struct cci_dc_extent *w, uint64_t *dpa, uint64_t *len,
+			  uint8_t tag[16], uint16_t *seq);
+
 /* A human name for a return code ("Invalid Input"), for logs and CLIs. */
 const char *cci_retcode_name(uint16_t rc);
 

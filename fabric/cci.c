@@ -45,6 +45,25 @@ void cci_msg_init(struct cci_msg *m, enum cci_category cat, uint8_t tag, uint16_
 	m->return_code = htole16(retcode);
 }
 
+void cci_dc_extent_encode(struct cci_dc_extent *w, uint64_t dpa, uint64_t len,
+			  const uint8_t tag[16], uint16_t seq)
+{
+	memset(w, 0, sizeof(*w));
+	w->start_dpa = htole64(dpa);
+	w->length = htole64(len);
+	memcpy(w->tag, tag, sizeof(w->tag));
+	w->shared_seq = htole16(seq);
+}
+
+void cci_dc_extent_decode(const struct cci_dc_extent *w, uint64_t *dpa, uint64_t *len,
+			  uint8_t tag[16], uint16_t *seq)
+{
+	*dpa = le64toh(w->start_dpa);
+	*len = le64toh(w->length);
+	memcpy(tag, w->tag, sizeof(w->tag));
+	*seq = le16toh(w->shared_seq);
+}
+
 const char *cci_retcode_name(uint16_t rc)
 {
 	static const char *const names[] = {

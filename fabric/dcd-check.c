@@ -16,11 +16,6 @@
 
 #include "dcd.h"
 
-static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -95,8 +90,8 @@ int dcd_check(const struct dcd *d, char *err, size_t errlen)
 		for (uint32_t i = 0; i < h->nlist && !rc; i++) {
 			rc = check_is_cap(d, &h->list[i], refs, h->name, err, errlen);
 			for (uint32_t j = 0; j < i && !rc; j++)
-				if (overlap(h->list[i].dpa, h->list[i].len, h->list[j].dpa,
-					    h->list[j].len))
+				if (dcd_overlap(h->list[i].dpa, h->list[i].len, h->list[j].dpa,
+						h->list[j].len))
 					rc = bad(err, errlen, "host %s holds overlapping extents",
 						 h->name);
 		}

@@ -10,11 +10,16 @@
 
 #include "dcd.h"
 
-static uint64_t intersect(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+uint64_t dcd_intersect(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	uint64_t lo = a > b ? a : b, hi = a + alen < b + blen ? a + alen : b + blen;
 
 	return hi > lo ? hi - lo : 0;
+}
+
+bool dcd_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
 }
 
 uint64_t dcd_host_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len)
@@ -22,7 +27,7 @@ uint64_t dcd_host_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len)
 	uint64_t sum = 0;
 
 	for (uint32_t i = 0; i < h->nlist; i++)
-		sum += intersect(h->list[i].dpa, h->list[i].len, dpa, len);
+		sum += dcd_intersect(h->list[i].dpa, h->list[i].len, dpa, len);
 	return sum;
 }
 
@@ -31,7 +36,7 @@ uint64_t dcd_group_covered(const struct dcd_group *g, uint64_t dpa, uint64_t len
 	uint64_t sum = 0;
 
 	for (uint32_t i = 0; i < g->n; i++)
-		sum += intersect(g->x[i].dpa, g->x[i].len, dpa, len);
+		sum += dcd_intersect(g->x[i].dpa, g->x[i].len, dpa, len);
 	return sum;
 }
 
@@ -56,14 +61,14 @@ int dcd_host_pieces(const struct dcd_host *h, const struct dcd_range *r, uint32_
 			const struct dcd_extent *e = &h->list[i];
 			uint64_t lo = e->dpa > r[j].dpa ? e->dpa : r[j].dpa;
 
-			if (!intersect(e->dpa, e->len, r[j].dpa, r[j].len))
+			if (!dcd_intersect(e->dpa, e->len, r[j].dpa, r[j].len))
 				continue;
 			if (dcd_reserve((void **)&p, &cap, k + 1, sizeof(*p)) < 0) {
 				free(p);
 				return -ENOMEM;
 			}
 			p[k].dpa = lo;
-			p[k].len = intersect(e->dpa, e->len, r[j].dpa, r[j].len);
+			p[k].len = dcd_intersect(e->dpa, e->len, r[j].dpa, r[j].len);
 			k++;
 		}
 	*out = p;
@@ -71,12 +76,26 @@ int dcd_host_pieces(const struct dcd_host *h, const struct dcd_range *r, uint32_
 	return 0;
 }
 
+struct dcd_extent dcd_piece_extent(const struct dcd_host *h, const struct dcd_range *p)
+{
+	struct dcd_extent e = { 0 };
+
+	for (uint32_t i = 0; i < h->nlist; i++)
+		if (p->dpa >= h->list[i].dpa && p->dpa < h->list[i].dpa + h->list[i].len) {
+			e = h->list[i];
+			break;
+		}
+	e.dpa = p->dpa;
+	e.len = p->len;
+	return e;
+}
+
 static uint64_t ranges_cover(const struct dcd_range *r, uint32_t n, uint64_t dpa, uint64_t len)
 {
 	uint64_t sum = 0;
 
 	for (uint32_t j = 0; j < n; j++)
-		sum += intersect(r[j].dpa, r[j].len, dpa, len);
+		sum += dcd_intersect(r[j].dpa, r[j].len, dpa, len);
 	return sum;
 }
 

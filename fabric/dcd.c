@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cci-codec.h"
 #include "dcd.h"
 
 struct dcd *dcd_new(const struct fabric_config *c)
@@ -208,39 +209,16 @@ bool dcd_host_has_tag(const struct dcd_host *h, const uint8_t tag[16], bool pend
 	return false;
 }
 
-static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
 bool dcd_host_overlaps(const struct dcd_host *h, uint64_t dpa, uint64_t len, bool pending)
 {
 	for (uint32_t i = 0; i < h->nlist; i++)
-		if (overlap(h->list[i].dpa, h->list[i].len, dpa, len))
+		if (dcd_overlap(h->list[i].dpa, h->list[i].len, dpa, len))
 			return true;
 	for (uint32_t g = 0; pending && g < h->npending; g++)
 		for (uint32_t i = 0; !h->pending[g].dead && i < h->pending[g].n; i++)
-			if (overlap(h->pending[g].x[i].dpa, h->pending[g].x[i].len, dpa, len))
+			if (dcd_overlap(h->pending[g].x[i].dpa, h->pending[g].x[i].len, dpa, len))
 				return true;
 	return false;
-}
-
-void dcd_extent_to_wire(const struct dcd_extent *x, struct cci_dc_extent *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->start_dpa = htole64(x->dpa);
-	w->length = htole64(x->len);
-	memcpy(w->tag, x->tag, 16);
-	w->shared_seq = htole16(x->seq);
-}
-
-void dcd_extent_from_wire(const struct cci_dc_extent *w, struct dcd_extent *x)
-{
-	memset(x, 0, sizeof(*x));
-	x->dpa = le64toh(w->start_dpa);
-	x->len = le64toh(w->length);
-	memcpy(x->tag, w->tag, 16);
-	x->seq = le16toh(w->shared_seq);
 }
 
 int dcd_reserve(void **v, uint32_t *cap, uint32_t need, size_t size)
@@ -384,7 +362,7 @@ void dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
 	struct cci_dc_extent w;
 
 	if (x)
-		dcd_extent_to_wire(x, &w);
+		cci_dc_extent_encode(&w, x->dpa, x->len, x->tag, x->seq);
 	dc_event_build(&ev, type, h->id, x ? &w : NULL, more, dcd_host_avail_extents(d, h),
 		       dcd_host_avail_tags(d, h));
 	ev.region_index = region_index;
@@ -397,7 +375,7 @@ void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct 
 	struct cci_dc_event ev;
 	struct cci_dc_extent w;
 
-	dcd_extent_to_wire(x, &w);
+	cci_dc_extent_encode(&w, x->dpa, x->len, x->tag, x->seq);
 	dc_event_build(&ev, type, h->id, &w, more, dcd_host_avail_extents(d, h),
 		       dcd_host_avail_tags(d, h));
 	evlog_append(&d->fmlog, &ev);

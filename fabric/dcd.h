@@ -140,9 +140,6 @@ uint32_t dcd_host_avail_tags(const struct dcd *d, const struct dcd_host *h);
 bool dcd_host_has_tag(const struct dcd_host *h, const uint8_t tag[16], bool pending);
 bool dcd_host_overlaps(const struct dcd_host *h, uint64_t dpa, uint64_t len, bool pending);
 
-void dcd_extent_to_wire(const struct dcd_extent *x, struct cci_dc_extent *w);
-void dcd_extent_from_wire(const struct cci_dc_extent *w, struct dcd_extent *x);
-
 int dcd_reserve(void **v, uint32_t *cap, uint32_t need, size_t size);
 /* Make room for `more` caps and list entries per host beforehand. */
 int dcd_reserve_caps(struct dcd *d, uint32_t more);
@@ -165,6 +162,11 @@ void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct 
 void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len,
 		   bool sanitize);
 
+/* Range arithmetic (dcd-extents.c): the bytes [a, a+alen) and [b, b+blen)
+ * have in common, and whether they overlap at all. */
+uint64_t dcd_intersect(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen);
+bool dcd_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen);
+
 /* Bytes of [dpa, dpa+len) inside h's accepted extents / live offers. */
 uint64_t dcd_host_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len);
 uint64_t dcd_host_pending_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len);
@@ -173,6 +175,9 @@ uint64_t dcd_group_covered(const struct dcd_group *g, uint64_t dpa, uint64_t len
  * range) pair, in list order; *out is malloc'd.  -ENOMEM. */
 int dcd_host_pieces(const struct dcd_host *h, const struct dcd_range *r, uint32_t n,
 		    struct dcd_range **out, uint32_t *nout);
+/* The host's extent around a piece, cut to the piece (all zero but the
+ * range when no list entry holds the piece's start). */
+struct dcd_extent dcd_piece_extent(const struct dcd_host *h, const struct dcd_range *p);
 /* Sharable capacity is released whole: true when every host entry that
  * shares a tag with an entry r[] touches in a sharable region is entirely
  * inside r[]. */

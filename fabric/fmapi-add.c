@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cci-codec.h"
 #include "dcd.h"
 #include "fmapi.h"
 
@@ -28,7 +29,7 @@ int fm_read_extents(const uint8_t *in, uint32_t n, struct dcd_extent **out)
 		struct cci_dc_extent w;
 
 		memcpy(&w, in + (size_t)i * sizeof(w), sizeof(w));
-		dcd_extent_from_wire(&w, &x[i]);
+		cci_dc_extent_decode(&w, &x[i].dpa, &x[i].len, x[i].tag, &x[i].seq);
 	}
 	*out = x;
 	return 0;

@@ -15,26 +15,6 @@
 #include "dcd.h"
 #include "fmapi.h"
 
-/* The host's extent around a piece, cut to the piece. */
-static struct dcd_extent piece_extent(const struct dcd_host *h, const struct dcd_range *p)
-{
-	struct dcd_extent e = { 0 };
-
-	for (uint32_t i = 0; i < h->nlist; i++)
-		if (p->dpa >= h->list[i].dpa && p->dpa < h->list[i].dpa + h->list[i].len) {
-			e = h->list[i];
-			break;
-		}
-	e.dpa = p->dpa;
-	e.len = p->len;
-	return e;
-}
-
-static bool range_hits(const struct dcd_range *a, const struct dcd_range *b)
-{
-	return a->dpa < b->dpa + b->len && b->dpa < a->dpa + a->len;
-}
-
 /* A forced release may take capacity a More-chained 4803h already named:
  * cut each chained range to what is left of it outside the forced pieces
  * (the host may still end the chain and give the rest back).  A piece inside
@@ -51,7 +31,7 @@ static void prune_chain(struct dcd_chain *ch, const struct dcd_range *p, uint32_
 			struct dcd_range *r = &ch->r[i];
 			uint64_t end = r->dpa + r->len, pend = p[k].dpa + p[k].len;
 
-			if (!r->len || !range_hits(r, &p[k]))
+			if (!r->len || !dcd_overlap(r->dpa, r->len, p[k].dpa, p[k].len))
 				continue;
 			if (end > pend && r->dpa < p[k].dpa) /* both sides remain */
 				ch->r[ch->n++] = (struct dcd_range){ pend, end - pend };
@@ -77,7 +57,7 @@ static int ask_host(struct dcd *d, struct dcd_host *h, const struct dcd_range *p
 	if (evlog_room(&h->log) < np)
 		return np > h->log.cap ? CCI_RC_RESOURCES_EXHAUSTED : CCI_RC_RETRY;
 	for (uint32_t k = 0; k < np; k++) {
-		struct dcd_extent e = piece_extent(h, &p[k]);
+		struct dcd_extent e = dcd_piece_extent(h, &p[k]);
 
 		/* Remember the request on the whole cap: the host may release
 		 * it in other pieces; zeroing a little more is never a leak. */
@@ -92,7 +72,7 @@ static void force(struct dcd *d, struct dcd_host *h, const struct dcd_range *p, 
 		  struct dcd_extent *ev, bool sanitize)
 {
 	for (uint32_t k = 0; k < np; k++)
-		ev[k] = piece_extent(h, &p[k]);
+		ev[k] = dcd_piece_extent(h, &p[k]);
 	dcd_host_drop_pieces(d, h, p, np, sanitize);
 	prune_chain(&h->release, p, np);
 	if (np)

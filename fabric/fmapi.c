@@ -8,12 +8,25 @@
 #include <endian.h>
 #include <string.h>
 
+#include "cci-codec.h"
 #include "dcd.h"
 #include "fmapi.h"
 
 static uint64_t decode_units(uint64_t len)
 {
 	return (len + FABRIC_DECODE_UNIT - 1) / FABRIC_DECODE_UNIT;
+}
+
+_Static_assert(offsetof(struct cci_fm_region_entry, block_size) == 0x18 &&
+		       offsetof(struct cci_dc_region_entry, block_size) == 0x18,
+	       "5601h and 4800h region entries start alike");
+
+void fm_fill_region_common(const struct dcd_region *r, void *entry)
+{
+	const uint64_t f[4] = { htole64(r->base), htole64(decode_units(r->length)),
+				htole64(r->length), htole64(r->block_size) };
+
+	memcpy(entry, f, sizeof(f));
 }
 
 bool fm_block_size_ok(const struct dcd *d, const struct dcd_region *r, uint64_t bs)
@@ -87,10 +100,7 @@ int fm_get_host_region_config(struct dcd_call *c)
 		const struct dcd_region *r = &c->d->region[req.start_region + i];
 		struct cci_fm_region_entry e = { 0 };
 
-		e.base = htole64(r->base);
-		e.decode_length = htole64(decode_units(r->length));
-		e.length = htole64(r->length);
-		e.block_size = htole64(r->block_size);
+		fm_fill_region_common(r, &e);
 		e.attr1 = r->sharable ? CCI_ATTR1_SHARABLE : 0;
 		e.attr2 = r->sanitize ? CCI_ATTR2_SANITIZE_ON_RELEASE : 0;
 		memcpy(p, &e, sizeof(e));
@@ -150,9 +160,10 @@ uint32_t fm_copy_extents(const struct dcd_host *h, uint32_t start, uint32_t want
 	if (fit < n)
 		n = (uint32_t)fit;
 	for (uint32_t i = 0; i < n; i++) {
+		const struct dcd_extent *x = &h->list[start + i];
 		struct cci_dc_extent w;
 
-		dcd_extent_to_wire(&h->list[start + i], &w);
+		cci_dc_extent_encode(&w, x->dpa, x->len, x->tag, x->seq);
 		memcpy(out + (size_t)i * sizeof(w), &w, sizeof(w));
 	}
 	return n;

@@ -6,6 +6,10 @@
 #include "dcd.h"
 
 bool fm_block_size_ok(const struct dcd *d, const struct dcd_region *r, uint64_t bs);
+/* The fields 5601h and 4800h region entries share (base, decode length,
+ * length, block size: the same 20h bytes at the start of both), little-endian,
+ * written to the start of entry. */
+void fm_fill_region_common(const struct dcd_region *r, void *entry);
 void fm_fill_limits(const struct dcd *d, const struct dcd_host *h, struct cci_dc_limits *l);
 uint32_t fm_copy_extents(const struct dcd_host *h, uint32_t start, uint32_t want, uint8_t *out,
 			 size_t room);

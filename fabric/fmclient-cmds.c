@@ -9,28 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cci-codec.h"
 #include "fmclient.h"
 
 #define EXTENT_PAGE 256     /* extents asked for per 4801h/5603h call */
 #define RESPOND_CHUNK 512   /* updated extents per 4802h/4803h message */
 #define WALK_RETRIES 8      /* list generation changes tolerated per walk */
-
-static void extent_decode(const struct cci_dc_extent *w, struct fmc_extent *e)
-{
-	e->dpa = le64toh(w->start_dpa);
-	e->len = le64toh(w->length);
-	memcpy(e->tag, w->tag, sizeof(e->tag));
-	e->seq = le16toh(w->shared_seq);
-}
-
-static void extent_encode(const struct fmc_extent *e, struct cci_dc_extent *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->start_dpa = htole64(e->dpa);
-	w->length = htole64(e->len);
-	memcpy(w->tag, e->tag, sizeof(w->tag));
-	w->shared_seq = htole16(e->seq);
-}
 
 /* A call whose response must be at least min bytes; frees it otherwise. */
 static int call_min(struct fmc *c, uint16_t opcode, const void *req, size_t req_len,
@@ -60,7 +44,7 @@ static void event_decode(const struct cci_dc_event *r, struct fmc_event *e)
 	e->more = r->flags & CCI_DC_EVENT_MORE;
 	e->host_id = le16toh(r->host_id);
 	e->region_index = r->region_index;
-	extent_decode(&r->extent, &e->ext);
+	cci_dc_extent_decode(&r->extent, &e->ext.dpa, &e->ext.len, e->ext.tag, &e->ext.seq);
 }
 
 int fmc_get_events(struct fmc *c, uint8_t log, struct fmc_events *out)
@@ -260,7 +244,8 @@ static int walk_once(struct fmc *c, uint16_t host, page_fn fetch, struct fmc_ext
 		if (rc == 0 && got == 0 && !(v = calloc(p.total ? p.total : 1, sizeof(*v))))
 			rc = -ENOMEM;
 		for (uint32_t i = 0; rc == 0 && i < p.returned; i++)
-			extent_decode(&p.ext[i], &v[got + i]);
+			cci_dc_extent_decode(&p.ext[i], &v[got + i].dpa, &v[got + i].len,
+					     v[got + i].tag, &v[got + i].seq);
 		got += rc == 0 ? p.returned : 0;
 		total = p.total;
 		gen = p.generation;
@@ -353,7 +338,8 @@ int fmc_dc_change(struct fmc *c, uint16_t opcode, const struct fmc_change *r)
 	memcpy(req->tag, r->tag, sizeof(req->tag));
 	req->extent_count = htole32(r->count);
 	for (uint32_t i = 0; i < r->count; i++)
-		extent_encode(&r->ext[i], &req->extents[i]);
+		cci_dc_extent_encode(&req->extents[i], r->ext[i].dpa, r->ext[i].len, r->ext[i].tag,
+				     r->ext[i].seq);
 	rc = fmc_call(c, opcode, req, len, NULL, NULL);
 	free(req);
 	return rc;

@@ -37,11 +37,7 @@ int mbox_get_dc_config(struct dcd_call *c)
 		const struct dcd_region *r = &c->d->region[ri];
 		struct cci_dc_region_entry e = { 0 };
 
-		e.base = htole64(r->base);
-		e.decode_length =
-			htole64((r->length + FABRIC_DECODE_UNIT - 1) / FABRIC_DECODE_UNIT);
-		e.length = htole64(r->length);
-		e.block_size = htole64(r->block_size);
+		fm_fill_region_common(r, &e);
 		e.dsmad_handle = htole32(ri); /* one DSMAS entry per region */
 		e.flags = r->sanitize ? 1 : 0;
 		memcpy(p, &e, sizeof(e));
@@ -138,13 +134,6 @@ static int chain_set(struct dcd_call *c, struct dcd_chain *chain, const struct d
 	return CCI_RC_SUCCESS;
 }
 
-static uint64_t intersect(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	uint64_t lo = a > b ? a : b, hi = a + alen < b + blen ? a + alen : b + blen;
-
-	return hi > lo ? hi - lo : 0;
-}
-
 /* Turn the accepted ranges (sorted, disjoint) into list entries, give the
  * rest of the offer back, and tell the FM what was accepted. */
 static void accept_group(struct dcd *d, struct dcd_host *h, struct dcd_group *g,
@@ -160,7 +149,7 @@ static void accept_group(struct dcd *d, struct dcd_host *h, struct dcd_group *g,
 			uint64_t lo = j < nacc ? acc[j].dpa : end, len = 0;
 
 			if (j < nacc) {
-				len = intersect(acc[j].dpa, acc[j].len, e.dpa, e.len);
+				len = dcd_intersect(acc[j].dpa, acc[j].len, e.dpa, e.len);
 				if (!len)
 					continue;
 				lo = lo > e.dpa ? lo : e.dpa;
@@ -289,13 +278,8 @@ int mbox_release(struct dcd_call *c)
 	ev = calloc(np + 1, sizeof(*ev));
 	if (!ev || dcd_reserve_drop(d, h, np) < 0)
 		goto out;
-	for (uint32_t k = 0; k < np; k++) {
-		for (uint32_t i = 0; i < h->nlist; i++)
-			if (p[k].dpa >= h->list[i].dpa && p[k].dpa < h->list[i].dpa + h->list[i].len)
-				ev[k] = h->list[i];
-		ev[k].dpa = p[k].dpa;
-		ev[k].len = p[k].len;
-	}
+	for (uint32_t k = 0; k < np; k++)
+		ev[k] = dcd_piece_extent(h, &p[k]);
 	dcd_host_drop_pieces(d, h, p, np, false);
 	h->generation++;
 	for (uint32_t k = 0; k < np; k++)
