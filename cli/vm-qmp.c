@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fabric/fmclient.h"
 #include "vm-qmp.h"
 
 #define QMP_MAX_LINE (16u << 20) /* query-pci of a large machine stays far below */
@@ -207,26 +208,6 @@ static int parse_greeting(struct qmp *q, struct json_object *msg)
 	return 0;
 }
 
-static int unix_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int rc = -errno;
-
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
 int qmp_open(const char *path, int timeout_ms, struct qmp **out)
 {
 	struct qmp *q = calloc(1, sizeof(*q));
@@ -238,7 +219,7 @@ int qmp_open(const char *path, int timeout_ms, struct qmp **out)
 		return -ENOMEM;
 	q->timeout_ms = timeout_ms;
 	q->next_id = 1;
-	q->fd = unix_connect(path);
+	q->fd = fmc_connect_unix(path);
 	if (q->fd < 0) {
 		rc = q->fd;
 		free(q);

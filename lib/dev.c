@@ -90,6 +90,21 @@ int dev_add_extent(struct tagdax_dev *dev, uint64_t start, uint64_t length)
 	return 0;
 }
 
+int dev_parse_flags(char *text, const char *seps, unsigned int *flags)
+{
+	char *save = NULL;
+
+	for (char *f = strtok_r(text, seps, &save); f; f = strtok_r(NULL, seps, &save)) {
+		if (!strcmp(f, "sharable"))
+			*flags |= TAGDAX_DEV_SHARABLE;
+		else if (!strcmp(f, "readonly"))
+			*flags |= TAGDAX_DEV_READONLY;
+		else
+			return -EINVAL;
+	}
+	return 0;
+}
+
 void devlist_init(struct tagdax_devlist *list)
 {
 	list->head = NULL;

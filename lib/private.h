@@ -137,6 +137,8 @@ void dev_free(struct tagdax_dev *dev);
 int dev_add_seg(struct tagdax_dev *dev, const char *path, uint64_t offset, uint64_t length);
 int dev_add_extent(struct tagdax_dev *dev, uint64_t start, uint64_t length);
 int dev_set_str(char **field, const char *value);
+/* "sharable,readonly" (split on any of seps, in place) into TAGDAX_DEV_* flags. */
+int dev_parse_flags(char *text, const char *seps, unsigned int *flags);
 void devlist_init(struct tagdax_devlist *list);
 void devlist_append(struct tagdax_devlist *list, struct tagdax_dev *dev);
 void devlist_free(struct tagdax_devlist *list);

@@ -75,21 +75,6 @@ struct desc {
 
 enum { K_TAG = 1, K_PATH = 2, K_SIZE = 4, K_FLAGS = 8, K_REGION = 16 };
 
-static int parse_flags(char *text, unsigned int *flags)
-{
-	char *save = NULL;
-
-	for (char *f = strtok_r(text, ", \t", &save); f; f = strtok_r(NULL, ", \t", &save)) {
-		if (!strcmp(f, "sharable"))
-			*flags |= TAGDAX_DEV_SHARABLE;
-		else if (!strcmp(f, "readonly"))
-			*flags |= TAGDAX_DEV_READONLY;
-		else
-			return -EINVAL;
-	}
-	return 0;
-}
-
 /* "A B" as two numbers, the second non-zero, their sum not overflowing. */
 static int parse_pair(char *text, uint64_t *a, uint64_t *b)
 {
@@ -122,7 +107,7 @@ static int parse_single(struct desc *d, const char *key, char *val)
 		return -EINVAL; /* unknown or repeated */
 	d->seen |= 1u << k;
 	if (k == 3)
-		return parse_flags(val, &d->flags);
+		return dev_parse_flags(val, ", \t", &d->flags);
 	if (one_word(val, &w))
 		return -EINVAL;
 	switch (k) {

@@ -35,25 +35,6 @@ struct entry {
 	unsigned int flags;
 };
 
-static int parse_flags(const char *text, unsigned int *flags)
-{
-	char buf[128];
-	char *save = NULL;
-
-	if (strlen(text) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, text);
-	for (char *f = strtok_r(buf, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(f, "sharable"))
-			*flags |= TAGDAX_DEV_SHARABLE;
-		else if (!strcmp(f, "readonly"))
-			*flags |= TAGDAX_DEV_READONLY;
-		else
-			return -EINVAL;
-	}
-	return 0;
-}
-
 /* Returns 1 for an entry, 0 for a blank or comment line, -EINVAL otherwise;
  * *why names the bad field. */
 static int parse_line(char *line, const char *dir, struct entry *e, const char **why)
@@ -88,7 +69,7 @@ static int parse_line(char *line, const char *dir, struct entry *e, const char *
 	if (n > 3 && strcmp(field[3], "-") && (parse_size(field[3], &e->size) || !e->size))
 		return -EINVAL;
 	*why = "unknown flag (sharable, readonly)";
-	if (n > 4 && parse_flags(field[4], &e->flags))
+	if (n > 4 && dev_parse_flags(field[4], ",", &e->flags))
 		return -EINVAL;
 	return 1;
 }
