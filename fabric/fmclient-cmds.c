@@ -16,16 +16,19 @@
 #define RESPOND_CHUNK 512   /* updated extents per 4802h/4803h message */
 #define WALK_RETRIES 8      /* list generation changes tolerated per walk */
 
-/* A call whose response must be at least min bytes; frees it otherwise. */
+/* A call whose response must be at least min bytes; frees it otherwise.
+ * Only a success hands a payload back: a daemon may send one with an
+ * error code, and callers return on errors without looking. */
 static int call_min(struct fmc *c, uint16_t opcode, const void *req, size_t req_len,
 		    void **rsp, size_t *len, size_t min)
 {
 	int rc = fmc_call(c, opcode, req, req_len, rsp, len);
 
-	if (rc == 0 && *len < min) {
+	if (rc == 0 && *len < min)
+		rc = -EPROTO;
+	if (rc) {
 		free(*rsp);
 		*rsp = NULL;
-		return -EPROTO;
 	}
 	return rc;
 }
