@@ -16,16 +16,19 @@
 #define RESPOND_CHUNK 512   /* updated extents per 4802h/4803h message */
 #define WALK_RETRIES 8      /* list generation changes tolerated per walk */
 
-/* A call whose response must be at least min bytes; frees it otherwise. */
+/* A call whose response must be at least min bytes; frees it otherwise.
+ * Only a success hands a payload back: a daemon may send one with an
+ * error code, and callers return on errors without looking. */
 static int call_min(struct fmc *c, uint16_t opcode, const void *req, size_t req_len,
 		    void **rsp, size_t *len, size_t min)
 {
 	int rc = fmc_call(c, opcode, req, req_len, rsp, len);
 
-	if (rc == 0 && *len < min) {
+	if (rc == 0 && *len < min)
+		rc = -EPROTO;
+	if (rc) {
 		free(*rsp);
 		*rsp = NULL;
-		return -EPROTO;
 	}
 	return rc;
 }
@@ -224,12 +227,28 @@ static int page_5603(struct fmc *c, uint16_t host, uint32_t start, struct page *
 	return len == sizeof(*rsp) + (size_t)p->returned * sizeof(*p->ext) ? 0 : -EPROTO;
 }
 
+/* Room for need extents in *v (doubling: a long list is many pages). */
+static int grow(struct fmc_extent **v, uint32_t *cap, uint32_t need)
+{
+	uint32_t want = *cap > need / 2 ? 2 * *cap : need;
+	struct fmc_extent *nv;
+
+	if (need <= *cap)
+		return 0;
+	nv = reallocarray(*v, want, sizeof(**v));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = want;
+	return 0;
+}
+
 /* One pass over the list; -EAGAIN when the generation moved under it. */
 static int walk_once(struct fmc *c, uint16_t host, page_fn fetch, struct fmc_extent **out,
 		     uint32_t *n)
 {
 	struct fmc_extent *v = NULL;
-	uint32_t got = 0, total = 0, gen = 0;
+	uint32_t got = 0, total = 0, gen = 0, cap = 0;
 	int rc;
 
 	do {
@@ -241,7 +260,8 @@ static int walk_once(struct fmc *c, uint16_t host, page_fn fetch, struct fmc_ext
 		if (rc == 0 && (p.returned > EXTENT_PAGE || p.returned > p.total - got ||
 				got > p.total || (p.returned == 0 && got < p.total)))
 			rc = -EPROTO;
-		if (rc == 0 && got == 0 && !(v = calloc(p.total ? p.total : 1, sizeof(*v))))
+		/* Grown by what arrived, never sized by the total a daemon claims. */
+		if (rc == 0 && p.returned && grow(&v, &cap, got + p.returned) < 0)
 			rc = -ENOMEM;
 		for (uint32_t i = 0; rc == 0 && i < p.returned; i++)
 			cci_dc_extent_decode(&p.ext[i], &v[got + i].dpa, &v[got + i].len,
@@ -251,6 +271,8 @@ static int walk_once(struct fmc *c, uint16_t host, page_fn fetch, struct fmc_ext
 		gen = p.generation;
 		free(p.buf);
 	} while (rc == 0 && got < total);
+	if (rc == 0 && !v && !(v = calloc(1, sizeof(*v))))
+		rc = -ENOMEM;
 	if (rc) {
 		free(v);
 		return rc;

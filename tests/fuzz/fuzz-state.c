@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The state image loader (fabric/state-image.c), as fabricd runs it on
+ * DIR/state/dcd.state at start: the input is the image.  Byte 0 is a control
+ * byte: bit 0 recomputes the trailing CRC, so mutations reach the body.
+ * Oracles: an image that loads passes dcd_check (the loader's own last step)
+ * and saves back to the very same bytes; the model then still serves a
+ * command that walks every host's list.
+ */
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "fuzz-dcd.h"
+#include "fuzz.h"
+
+static void exercise(struct dcd *d)
+{
+	static uint8_t out[1 << 16];
+	struct cci_fm_extent_lists_req req = { .extent_count = htole32(64) };
+	size_t outlen;
+	bool changed;
+
+	for (unsigned int i = 0; i < d->nhosts; i++) {
+		req.host_id = htole16(d->host[i].id);
+		dcd_dispatch(d, DCD_PORT_FM, CCI_FM_GET_DC_REGION_EXTENT_LISTS, &req, sizeof(req),
+			     out, sizeof(out), &outlen, &changed);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct dcd *d = fuzz_dcd_new();
+	uint8_t *img, *again;
+	size_t len = size > 1 ? size - 1 : 0, againlen;
+	char err[256] = "";
+	int rc;
+
+	img = malloc(len ? len : 1);
+	if (!img)
+		abort();
+	memcpy(img, data + (size ? 1 : 0), len);
+	if (size && (data[0] & 1) && len >= 4) {
+		uint32_t crc = htole32((uint32_t)crc32(crc32(0, NULL, 0), img, (uInt)(len - 4)));
+
+		memcpy(img + len - 4, &crc, 4);
+	}
+	rc = dcd_deserialize(d, img, len, err, sizeof(err));
+	fuzz_note("state: %s", rc ? err : "loaded");
+	if (rc == 0) {
+		if (dcd_check(d, err, sizeof(err)))
+			fuzz_fail("a loaded image breaks an invariant: %s", err);
+		if (dcd_serialize(d, &again, &againlen))
+			fuzz_fail("dcd_serialize");
+		if (againlen != len || memcmp(again, img, len))
+			fuzz_fail("a loaded image does not save back to itself");
+		free(again);
+		exercise(d);
+	} else if (!err[0]) {
+		fuzz_fail("rejected without a reason");
+	}
+	dcd_free(d);
+	free(img);
+	return 0;
+}
