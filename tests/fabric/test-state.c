@@ -371,7 +371,7 @@ static void test_random_kills(void **state)
 
 	(void)state;
 	td_init(&t, fabric_test_config);
-	srand((unsigned int)time(NULL));
+	srand(t_seed("test_random_kills"));
 	for (int round = 0; round < 12; round++) {
 		struct dcd *model = t_dcd();
 		struct t_snap before = { 0 }, after = { 0 };
