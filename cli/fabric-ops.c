@@ -197,6 +197,44 @@ static int added_yet(struct fab *f, const struct fabric_host_cfg *h, struct tagd
 	return !ctx && o.accepted ? 0 : rc;
 }
 
+/* Is the tag still offered to the host, unanswered (5608h)?  Untagged
+ * capacity cannot be looked up: with no answer seen, it is. */
+static bool still_offered(struct fab *f, const struct fabric_host_cfg *h,
+			  const struct tagdax_tag *tag)
+{
+	struct fmc_tag *t;
+	uint32_t n;
+	bool offered = false;
+
+	if (tagdax_tag_is_null(tag))
+		return true;
+	if (fmc_list_tags(&f->fm, &t, &n))
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (!memcmp(t[i].tag, tag->b, 16))
+			offered = fmc_tag_has(t[i].pending, h->id);
+	free(t);
+	return offered;
+}
+
+/* The timeout struck with the offer unanswered: the host may still accept
+ * it, so the caller must know the tag (printed already) and how to take
+ * the offer back. */
+static int report_pending(struct fab *f, const struct fabric_host_cfg *h,
+			  const struct tagdax_tag *tag)
+{
+	char text[TAGDAX_TAG_STRLEN];
+
+	tagdax_tag_unparse(tag, text);
+	fprintf(stderr, "tagdax: host %s has not answered the offer of %s yet (is its agent "
+		"running?): it is still pending and the host may accept it later\n", h->name,
+		text);
+	if (!tagdax_tag_is_null(tag))
+		fprintf(stderr, "tagdax: withdraw it with: tagdax fabric release --dir %s "
+			"--host %s --tag %s --forced\n", f->dir, h->name, text);
+	return EXIT_PENDING;
+}
+
 /* After 5604h: waits until the host resolves the tag, or rejected it. */
 static int wait_added(struct fab *f, const struct fabric_host_cfg *h,
 		      const struct tagdax_tag *tag, uint64_t t0, int timeout_ms)
@@ -214,6 +252,8 @@ static int wait_added(struct fab *f, const struct fabric_host_cfg *h,
 		print_reason(f, h->name, tag);
 		return EXIT_NOTFOUND;
 	}
+	if (rc == -EAGAIN && still_offered(f, h, tag))
+		return report_pending(f, h, tag);
 	if (rc) {
 		fprintf(stderr, "tagdax: host %s has not made the capacity resolvable: %s\n",
 			h->name, rc == -EAGAIN ? "timed out (is its agent running?)" : strerror(-rc));
@@ -349,6 +389,11 @@ int fabric_add(struct cli *cli, int argc, char **argv)
 	if (rc == 0)
 		rc = add_request(cli, &f, &o, h->id, &req, &tag);
 	if (rc == 0) {
+		/* The tag first, before anything can happen to it: whatever the
+		 * outcome, the caller knows what to look for or release. */
+		tagdax_tag_unparse(&tag, text);
+		puts(text);
+		fflush(stdout);
 		t0 = fab_now_ns();
 		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_ADD, &req);
 		if (rc) {
@@ -359,10 +404,6 @@ int fabric_add(struct cli *cli, int argc, char **argv)
 		} else {
 			rc = wait_added(&f, h, &tag, t0, o.timeout_ms);
 		}
-	}
-	if (rc == 0) {
-		tagdax_tag_unparse(&tag, text);
-		puts(text);
 	}
 	fab_close(&f);
 	return rc;
