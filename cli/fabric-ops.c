@@ -579,6 +579,9 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 			if (rc == CCI_RC_INVALID_INPUT && fm_holds(&f, h->id, &whole, &any) == 0)
 				fprintf(stderr, "tagdax: host %s holds no capacity with tag %s\n",
 					h->name, o.tag);
+			else if (rc == CCI_RC_INVALID_PADDR && !o.forced && still_offered(&f, h, &tag))
+				fprintf(stderr, "tagdax: %s is offered to host %s, not accepted yet; "
+					"--forced withdraws the offer\n", o.tag, h->name);
 			rc = code;
 		} else {
 			rc = wait_released(&f, h, &what, t0, o.timeout_ms);

@@ -61,6 +61,14 @@ expect_rc 0 "$TAGDAX" fabric list --dir "$D" --json
 tr -d ' \n' <<<"$OUT" | grep -q "\"tag\":\"$TAG\",\"region\":null,\"size\":null,\"extents\":\[\],\"hosts\":\[\],\"pending\":\[\"A\"\]" ||
 	fail "--json does not show $TAG pending on A: $OUT"
 
+# Without --forced, capacity still pending cannot be released (the spec's
+# Invalid Physical Address), and nothing changes.
+expect_rc 2 "$TAGDAX" fabric release --dir "$D" --host A --tag "$TAG"
+contains "$ERR" "Invalid Physical Address (000Fh)"
+contains "$ERR" "$TAG is offered to host A, not accepted yet; --forced withdraws the offer"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D"
+contains "$OUT" "$TAG  -      -        0       A(pending)"
+
 # Withdraw the first offer: a forced release of capacity still pending.
 expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host A --tag "$TAG" --forced
 expect_rc 0 "$TAGDAX" fabric list --dir "$D"
