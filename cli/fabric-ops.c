@@ -6,7 +6,10 @@
  * or no longer holds it); a host's refusal is seen in the FM's event log
  * (an Add Capacity Response record with no capacity).  The FM log is shared
  * by every FM client, so each command clears only its own records and
- * records too old for anyone to be waiting for.
+ * records too old for anyone to be waiting for.  `add` prints the tag
+ * before it asks, so the caller has it whatever happens; an offer the host
+ * has not answered at the timeout (5608h pending bitmap) has its own exit
+ * code, and `release --forced` withdraws such an offer.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -99,4 +99,33 @@ not_contains "$OUT" "pending"
 contains "$OUT" "$NEXT  0      8M       1       A"
 contains "$OUT" "$OTHER  0      8M       1       B"
 no_shared_bytes
+
+# A live agent that answers late (stopped, not dead): sharing with it times
+# out pending, the list shows who holds and who is offered, and the offer
+# withdrawn while it was stopped is refused when it answers: B publishes
+# nothing and keeps serving.
+BPID=$(cat "$D/hosts/B/agent.pid")
+trap 'kill -CONT "$BPID" 2>/dev/null; cleanup' EXIT
+kill -STOP "$BPID"
+expect_rc 6 "$TAGDAX" fabric share --dir "$D" --host B --tag "$NEXT" --timeout 0.5
+contains "$ERR" "host B has not answered the offer of $NEXT yet"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D"
+contains "$OUT" "$NEXT  0      8M       1       A,B(pending)"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D" --json
+tr -d ' \n' <<<"$OUT" | grep -q "\"tag\":\"$NEXT\",\"region\":0,\"size\":8388608,.*\"hosts\":\[\"A\"\],\"pending\":\[\"B\"\]" ||
+	fail "--json does not show $NEXT held by A, pending on B: $OUT"
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host B --tag "$NEXT" --forced
+kill -CONT "$BPID"
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host B --size 2M
+LAST=$OUT
+expect_rc 1 as_host B "$TAGDAX" resolve "$NEXT"
+contains "$(cat "$D/hosts/B/agent.log")" "tag $NEXT was withdrawn before this host answered"
+expect_rc 0 as_host B "$TAGDAX" list
+[ "$(awk '$2 == "emu" {print $1}' <<<"$OUT" | sort)" = "$(printf '%s\n' "$OTHER" "$LAST" | sort)" ] ||
+	fail "B lists: $OUT"
+expect_rc 0 as_host A "$TAGDAX" resolve "$NEXT"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D"
+contains "$OUT" "$NEXT  0      8M       1       A"
+not_contains "$OUT" "pending"
+no_shared_bytes
 echo ok
