@@ -548,6 +548,7 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 	struct fmc_change req = { 0 };
 	struct tagdax_tag tag;
 	struct target whole = { .tag = &tag }, what;
+	bool offered = false;
 	struct op o;
 	struct fab f;
 	uint64_t t0;
@@ -572,6 +573,7 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 		req.ext = o.ext;
 		req.count = o.next;
 		what = (struct target){ .tag = &tag, .ext = o.ext, .n = o.next };
+		offered = o.forced && !o.next && still_offered(&f, h, &tag);
 		t0 = fab_now_ns();
 		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_RELEASE, &req);
 		if (rc) {
@@ -590,7 +592,9 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 			rc = wait_released(&f, h, &what, t0, o.timeout_ms);
 		}
 	}
-	if (rc == 0)
+	if (rc == 0 && offered)
+		printf("%s: the offer of %s is withdrawn (forced)\n", h->name, o.tag);
+	else if (rc == 0)
 		printf("%s released %s%s\n", h->name, o.tag, o.forced ? " (forced)" : "");
 	fab_close(&f);
 	return rc;

@@ -71,6 +71,7 @@ contains "$OUT" "$TAG  -      -        0       A(pending)"
 
 # Withdraw the first offer: a forced release of capacity still pending.
 expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host A --tag "$TAG" --forced
+[ "$OUT" = "A: the offer of $TAG is withdrawn (forced)" ] || fail "release printed '$OUT'"
 expect_rc 0 "$TAGDAX" fabric list --dir "$D"
 not_contains "$OUT" "$TAG"
 contains "$OUT" "$MINE  -      -        0       A(pending)"
