@@ -24,12 +24,14 @@ kill_agent() {
 # Every published device's bytes (backing file, offset, end) with its tag;
 # fails if two devices with different tags share a byte.
 no_shared_bytes() {
-	local desc
-	for desc in "$D"/hosts/*/devices/dax*; do
+	local desc bytes
+	bytes=$(for desc in "$D"/hosts/*/devices/dax*; do
 		[ -f "$desc" ] || continue
 		awk -v file="$(readlink -f "$(awk '$1 == "path" {print $2}' "$desc")")" \
 			'$1 == "tag" {t = $2} $1 == "segment" {print file, $2, $2 + $3, t}' "$desc"
-	done | sort -k1,1 -k2,2n | awk '
+	done)
+	[ "$(grep -c . <<<"$bytes")" -ge 3 ] || fail "too few devices to compare: $bytes"
+	sort -k1,1 -k2,2n <<<"$bytes" | awk '
 		$1 == f && $2 < end && $4 != tag { print "overlap: " $0 " and " f " " end " " tag; bad = 1 }
 		$1 != f || $3 > end { end = $3; tag = $4 }
 		{ f = $1 }
