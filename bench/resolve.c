@@ -219,15 +219,28 @@ static double time_naive(struct tree *t, unsigned int iters)
 	return m;
 }
 
+/* Which tags are looked up: TAGDAX_TEST_SEED, else picked now (printed). */
+static unsigned int bench_seed(void)
+{
+	const char *env = getenv("TAGDAX_TEST_SEED");
+
+	if (env && *env)
+		return (unsigned int)strtoul(env, NULL, 10);
+	return (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16);
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned int sizes[] = { 10, 1000, 10000 };
 	bool quick = argc > 1 && !strcmp(argv[1], "--quick");
 	/* --fast-only: just the fast path, long enough to profile */
 	bool fast_only = argc > 1 && !strcmp(argv[1], "--fast-only");
+	unsigned int seed;
 
-	srand(42);
-	printf("tagdax bench/resolve: medians in microseconds; ratio = naive / method\n");
+	seed = bench_seed();
+	srand(seed);
+	printf("tagdax bench/resolve: medians in microseconds; ratio = naive / method; "
+	       "seed=%u\n", seed);
 	printf("%8s %10s %10s %10s %12s %12s\n", "devices", "fast", "scan", "naive",
 	       "naive/fast", "naive/scan");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {

@@ -24,9 +24,10 @@ static const char fabric_usage[] =
 	"  down [--purge]               stop them; --purge also deletes the state and memory\n"
 	"  add --host NAME --size SIZE [--tag UUID] [--region N]\n"
 	"      [--policy free|contiguous|prescriptive] [--extent DPA:LEN ...]\n"
-	"                               give NAME capacity; prints its tag (made up when no\n"
-	"                               --tag is given); returns once the host can resolve it\n"
-	"                               (or has rejected it). --tag 00000000-0000-0000-0000-\n"
+	"                               give NAME capacity; prints its tag first (made up when\n"
+	"                               no --tag is given); returns once the host can resolve\n"
+	"                               it (or has rejected it); 6 if NAME has not answered\n"
+	"                               the offer at the timeout. --tag 00000000-0000-0000-0000-\n"
 	"                               000000000000 adds untagged capacity: the host cannot\n"
 	"                               resolve that, so add returns once it has accepted it\n"
 	"  share --tag UUID --host NAME give NAME access to the tag's sharable capacity\n"
@@ -34,8 +35,10 @@ static const char fabric_usage[] =
 	"                               take the tag's capacity back from NAME; waits until\n"
 	"                               the host has let go (it waits while mapped).\n"
 	"                               --forced: at once; processes that still map it get\n"
-	"                               SIGBUS, as a later access would fault on hardware\n"
-	"  list [--json]                regions, allocations and which hosts hold them\n"
+	"                               SIGBUS, as a later access would fault on hardware;\n"
+	"                               on an offer not yet accepted: withdraws it\n"
+	"  list [--json]                regions, allocations, which hosts hold them and\n"
+	"                               which have them offered, not yet accepted (pending)\n"
 	"  region --region N [--block-size SIZE] [--sanitize-on-release on|off]\n"
 	"                               reconfigure a region that holds no capacity\n"
 	"  write --host NAME --tag UUID [--offset N] [--hold S] TEXT\n"
@@ -47,7 +50,8 @@ static const char fabric_usage[] =
 	"\n"
 	"Resolve as an emulated host:  TAGDAX_FABRIC=DIR TAGDAX_HOST=NAME tagdax resolve UUID\n"
 	"Exit codes: 0 done, 1 refused by the fabric or a host, timed out, or not running,\n"
-	"2 invalid usage or input (also the device's Invalid Input family), 5 system error.\n";
+	"2 invalid usage or input (also the device's Invalid Input family), 5 system error,\n"
+	"6 (add, share) offered but not yet accepted at the timeout.\n";
 
 int cmd_fabric(struct cli *cli, int argc, char **argv)
 {

@@ -3,8 +3,11 @@
  * tagdax fabric list: the fabric as its manager sees it, built only from
  * the FM API (5601h region configuration, 5603h each host's extent list):
  * regions, allocations (one per tag; untagged extents one each) and the
- * hosts that hold each.  The output is a pure function of the device state,
- * so two listings of an unchanged fabric are byte-identical.
+ * hosts that hold each, and (5608h List Tags, pending reference bitmaps) the
+ * hosts a tag is offered to that have not answered yet.  A tag only offered
+ * has no extents in any list: its region and size are not known to the FM
+ * API.  The output is a pure function of the device state, so two listings
+ * of an unchanged fabric are byte-identical.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -22,6 +25,7 @@ struct alloc {
 	uint32_t n;
 	unsigned int first;      /* index of that host */
 	bool *held;              /* per configured host */
+	bool *pending;           /* per configured host: offered, not answered */
 };
 
 struct view {
@@ -61,7 +65,8 @@ static struct alloc *alloc_for(struct view *v, const struct fmc_extent *e, unsig
 	v->a[v->n].region = region_of(v, e);
 	v->a[v->n].first = host;
 	v->a[v->n].held = calloc(nhosts, sizeof(bool));
-	return v->a[v->n].held ? &v->a[v->n++] : NULL;
+	v->a[v->n].pending = calloc(nhosts, sizeof(bool));
+	return v->a[v->n].held && v->a[v->n].pending ? &v->a[v->n++] : NULL;
 }
 
 static int add_extent(struct alloc *a, const struct fmc_extent *e)
@@ -97,10 +102,39 @@ static int add_host(struct view *v, struct fab *f, unsigned int h)
 	return EXIT_OK;
 }
 
+/* The hosts each tag is offered to (5608h pending bitmaps). */
+static int add_pending(struct view *v, struct fab *f)
+{
+	struct fmc_tag *t;
+	uint32_t n;
+	int rc = fmc_list_tags(&f->fm, &t, &n);
+
+	if (rc)
+		return fab_cci_error("Dynamic Capacity List Tags", rc);
+	for (uint32_t i = 0; rc == 0 && i < n; i++)
+		for (unsigned int h = 0; rc == 0 && h < f->cfg->nhosts; h++) {
+			struct fmc_extent e = { .dpa = UINT64_MAX };
+			struct alloc *a;
+
+			if (!fmc_tag_has(t[i].pending, f->cfg->hosts[h].id))
+				continue;
+			memcpy(e.tag, t[i].tag, 16);
+			if (!(a = alloc_for(v, &e, h, f->cfg->nhosts)))
+				rc = EXIT_SYSTEM;
+			else
+				a->pending[h] = true;
+		}
+	free(t);
+	return rc;
+}
+
 static int by_place(const void *x, const void *y)
 {
 	const struct alloc *a = x, *b = y;
 
+	/* offered only (no extents yet): last, in tag order */
+	if (!a->n || !b->n)
+		return a->n != b->n ? (a->n ? -1 : 1) : memcmp(a->tag.b, b->tag.b, 16);
 	if (a->region != b->region)
 		return a->region < b->region ? -1 : 1;
 	return a->ext[0].dpa < b->ext[0].dpa ? -1 : a->ext[0].dpa > b->ext[0].dpa;
@@ -114,6 +148,8 @@ static int view_load(struct view *v, struct fab *f)
 		return fab_cci_error("Get Host DC Region Configuration", rc);
 	for (unsigned int h = 0; rc == 0 && h < f->cfg->nhosts; h++)
 		rc = add_host(v, f, h);
+	if (rc == 0)
+		rc = add_pending(v, f);
 	if (rc == 0 && v->n)
 		qsort(v->a, v->n, sizeof(*v->a), by_place);
 	return rc;
@@ -124,6 +160,7 @@ static void view_free(struct view *v)
 	for (size_t i = 0; i < v->n; i++) {
 		free(v->a[i].ext);
 		free(v->a[i].held);
+		free(v->a[i].pending);
 	}
 	free(v->a);
 }
@@ -168,11 +205,16 @@ static void print_text(const struct view *v, struct fab *f)
 		bool first = true;
 
 		tagdax_tag_unparse(&al->tag, tag);
-		printf("%-36s  %-6d %-8s %-7u ", tagdax_tag_is_null(&al->tag) ? "(untagged)" : tag,
-		       al->region, human(al->size, a), al->n);
+		if (al->n)
+			printf("%-36s  %-6d %-8s %-7u ",
+			       tagdax_tag_is_null(&al->tag) ? "(untagged)" : tag, al->region,
+			       human(al->size, a), al->n);
+		else
+			printf("%-36s  %-6s %-8s %-7u ", tag, "-", "-", 0u);
 		for (unsigned int h = 0; h < f->cfg->nhosts; h++)
-			if (al->held[h]) {
-				printf("%s%s", first ? "" : ",", f->cfg->hosts[h].name);
+			if (al->held[h] || al->pending[h]) {
+				printf("%s%s%s", first ? "" : ",", f->cfg->hosts[h].name,
+				       al->held[h] ? "" : "(pending)");
 				first = false;
 			}
 		putchar('\n');
@@ -207,21 +249,25 @@ static struct json_object *region_json(const struct fmc_region *r, unsigned int 
 static struct json_object *alloc_json(const struct alloc *al, struct fab *f)
 {
 	struct json_object *o = json_object_new_object(), *x = json_object_new_array();
-	struct json_object *hosts = json_object_new_array();
+	struct json_object *hosts = json_object_new_array(), *pending = json_object_new_array();
 	char tag[TAGDAX_TAG_STRLEN];
 
 	tagdax_tag_unparse(&al->tag, tag);
 	json_object_object_add(o, "tag", tagdax_tag_is_null(&al->tag) ? NULL
 					: json_object_new_string(tag));
-	json_object_object_add(o, "region", json_object_new_int(al->region));
-	json_object_object_add(o, "size", json_object_new_uint64(al->size));
+	/* offered only: region and size are not known yet */
+	json_object_object_add(o, "region", al->n ? json_object_new_int(al->region) : NULL);
+	json_object_object_add(o, "size", al->n ? json_object_new_uint64(al->size) : NULL);
 	for (uint32_t i = 0; i < al->n; i++)
 		json_object_array_add(x, extent_json(&al->ext[i]));
 	json_object_object_add(o, "extents", x);
 	for (unsigned int h = 0; h < f->cfg->nhosts; h++)
 		if (al->held[h])
 			json_object_array_add(hosts, json_object_new_string(f->cfg->hosts[h].name));
+		else if (al->pending[h])
+			json_object_array_add(pending, json_object_new_string(f->cfg->hosts[h].name));
 	json_object_object_add(o, "hosts", hosts);
+	json_object_object_add(o, "pending", pending);
 	return o;
 }
 

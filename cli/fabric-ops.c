@@ -6,7 +6,10 @@
  * or no longer holds it); a host's refusal is seen in the FM's event log
  * (an Add Capacity Response record with no capacity).  The FM log is shared
  * by every FM client, so each command clears only its own records and
- * records too old for anyone to be waiting for.
+ * records too old for anyone to be waiting for.  `add` prints the tag
+ * before it asks, so the caller has it whatever happens; an offer the host
+ * has not answered at the timeout (5608h pending bitmap) has its own exit
+ * code, and `release --forced` withdraws such an offer.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -197,6 +200,44 @@ static int added_yet(struct fab *f, const struct fabric_host_cfg *h, struct tagd
 	return !ctx && o.accepted ? 0 : rc;
 }
 
+/* Is the tag still offered to the host, unanswered (5608h)?  Untagged
+ * capacity cannot be looked up: with no answer seen, it is. */
+static bool still_offered(struct fab *f, const struct fabric_host_cfg *h,
+			  const struct tagdax_tag *tag)
+{
+	struct fmc_tag *t;
+	uint32_t n;
+	bool offered = false;
+
+	if (tagdax_tag_is_null(tag))
+		return true;
+	if (fmc_list_tags(&f->fm, &t, &n))
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (!memcmp(t[i].tag, tag->b, 16))
+			offered = fmc_tag_has(t[i].pending, h->id);
+	free(t);
+	return offered;
+}
+
+/* The timeout struck with the offer unanswered: the host may still accept
+ * it, so the caller must know the tag (printed already) and how to take
+ * the offer back. */
+static int report_pending(struct fab *f, const struct fabric_host_cfg *h,
+			  const struct tagdax_tag *tag)
+{
+	char text[TAGDAX_TAG_STRLEN];
+
+	tagdax_tag_unparse(tag, text);
+	fprintf(stderr, "tagdax: host %s has not answered the offer of %s yet (is its agent "
+		"running?): it is still pending and the host may accept it later\n", h->name,
+		text);
+	if (!tagdax_tag_is_null(tag))
+		fprintf(stderr, "tagdax: withdraw it with: tagdax fabric release --dir %s "
+			"--host %s --tag %s --forced\n", f->dir, h->name, text);
+	return EXIT_PENDING;
+}
+
 /* After 5604h: waits until the host resolves the tag, or rejected it. */
 static int wait_added(struct fab *f, const struct fabric_host_cfg *h,
 		      const struct tagdax_tag *tag, uint64_t t0, int timeout_ms)
@@ -214,6 +255,8 @@ static int wait_added(struct fab *f, const struct fabric_host_cfg *h,
 		print_reason(f, h->name, tag);
 		return EXIT_NOTFOUND;
 	}
+	if (rc == -EAGAIN && still_offered(f, h, tag))
+		return report_pending(f, h, tag);
 	if (rc) {
 		fprintf(stderr, "tagdax: host %s has not made the capacity resolvable: %s\n",
 			h->name, rc == -EAGAIN ? "timed out (is its agent running?)" : strerror(-rc));
@@ -349,6 +392,11 @@ int fabric_add(struct cli *cli, int argc, char **argv)
 	if (rc == 0)
 		rc = add_request(cli, &f, &o, h->id, &req, &tag);
 	if (rc == 0) {
+		/* The tag first, before anything can happen to it: whatever the
+		 * outcome, the caller knows what to look for or release. */
+		tagdax_tag_unparse(&tag, text);
+		puts(text);
+		fflush(stdout);
 		t0 = fab_now_ns();
 		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_ADD, &req);
 		if (rc) {
@@ -359,10 +407,6 @@ int fabric_add(struct cli *cli, int argc, char **argv)
 		} else {
 			rc = wait_added(&f, h, &tag, t0, o.timeout_ms);
 		}
-	}
-	if (rc == 0) {
-		tagdax_tag_unparse(&tag, text);
-		puts(text);
 	}
 	fab_close(&f);
 	return rc;
@@ -504,6 +548,7 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 	struct fmc_change req = { 0 };
 	struct tagdax_tag tag;
 	struct target whole = { .tag = &tag }, what;
+	bool offered = false;
 	struct op o;
 	struct fab f;
 	uint64_t t0;
@@ -528,6 +573,7 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 		req.ext = o.ext;
 		req.count = o.next;
 		what = (struct target){ .tag = &tag, .ext = o.ext, .n = o.next };
+		offered = o.forced && !o.next && still_offered(&f, h, &tag);
 		t0 = fab_now_ns();
 		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_RELEASE, &req);
 		if (rc) {
@@ -538,12 +584,17 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 			if (rc == CCI_RC_INVALID_INPUT && fm_holds(&f, h->id, &whole, &any) == 0)
 				fprintf(stderr, "tagdax: host %s holds no capacity with tag %s\n",
 					h->name, o.tag);
+			else if (rc == CCI_RC_INVALID_PADDR && !o.forced && still_offered(&f, h, &tag))
+				fprintf(stderr, "tagdax: %s is offered to host %s, not accepted yet; "
+					"--forced withdraws the offer\n", o.tag, h->name);
 			rc = code;
 		} else {
 			rc = wait_released(&f, h, &what, t0, o.timeout_ms);
 		}
 	}
-	if (rc == 0)
+	if (rc == 0 && offered)
+		printf("%s: the offer of %s is withdrawn (forced)\n", h->name, o.tag);
+	else if (rc == 0)
 		printf("%s released %s%s\n", h->name, o.tag, o.forced ? " (forced)" : "");
 	fab_close(&f);
 	return rc;

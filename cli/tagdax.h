@@ -15,6 +15,7 @@ enum {
 	EXIT_AMBIGUOUS = 3, /* two different devices carry the tag */
 	EXIT_UNCLAIMED = 4, /* the tag is on extents no device claimed */
 	EXIT_SYSTEM = 5,    /* a system error */
+	EXIT_PENDING = 6,   /* fabric add/share: offered, not yet accepted at the timeout */
 };
 
 struct cli {

@@ -6,6 +6,9 @@
  *  - sharable capacity must carry a tag;
  *  - an event group (one tag's extents) is accepted whole or not at all,
  *    with exactly one Add Dynamic Capacity Response (More-chained if large);
+ *    a device is published only for what the device confirmed: an offer a
+ *    forced release withdrew is refused (Invalid Physical Address) and
+ *    answered again accepting nothing;
  *  - a Release Capacity request waits until no process maps the device
  *    (the wait survives a restart in DIR/hosts/NAME/pending-release);
  *  - a Forced Release revokes at once (see agent-dev.c).
@@ -175,6 +178,17 @@ static int on_add(struct agent *a, const struct fmc_event *ev, unsigned int n)
 	}
 	why = add_policy(a, ext, n);
 	rc = fmc_dc_respond(&a->mbox, CCI_ADD_DC_RESPONSE, ext, why ? 0 : n);
+	if (rc == CCI_RC_INVALID_PADDR && !why) {
+		/* Not offered any more (withdrawn while the host was away): the
+		 * add still needs its one answer, which takes nothing. */
+		agent_log(a, "tag %s was withdrawn before this host answered; accepting nothing",
+			  tag);
+		rc = fmc_dc_respond(&a->mbox, CCI_ADD_DC_RESPONSE, ext, 0);
+		if (rc == 0) {
+			free(ext);
+			return 0;
+		}
+	}
 	if (rc == 0 && why)
 		agent_log(a, "rejected tag %s (%u extent%s): %s", tag, n, n == 1 ? "" : "s", why);
 	else if (rc == 0)

@@ -30,6 +30,7 @@ enum cci_opcode {
 	CCI_FM_GET_DC_REGION_EXTENT_LISTS = 0x5603,
 	CCI_FM_INITIATE_DC_ADD = 0x5604,
 	CCI_FM_INITIATE_DC_RELEASE = 0x5605,
+	CCI_FM_LIST_TAGS = 0x5608,
 };
 
 /* Return codes (Table 8-34). */
@@ -210,6 +211,38 @@ struct cci_fm_dc_change_req {
 _Static_assert(sizeof(struct cci_fm_dc_change_req) == 0x20, "5604h/5605h request head");
 _Static_assert(offsetof(struct cci_fm_dc_change_req, tag) == 0x0c, "tag at 0Ch");
 _Static_assert(offsetof(struct cci_fm_dc_change_req, extent_count) == 0x1c, "count at 1Ch");
+
+/* 5608h Dynamic Capacity List Tags */
+struct cci_fm_list_tags_req {
+	uint32_t start_index;
+	uint32_t max_tags;  /* 0: only the generation number and the total */
+} CCI_PACKED;
+_Static_assert(sizeof(struct cci_fm_list_tags_req) == 8, "5608h request");
+
+#define CCI_TAGS_REF_VALID 0x01     /* validity: reference bitmaps valid */
+#define CCI_TAGS_PENDING_VALID 0x02 /* validity: pending reference bitmaps valid */
+#define CCI_TAG_FM_REF 0x01         /* entry flags: the FM holds a reference */
+
+struct cci_fm_tag_entry {
+	uint8_t tag[16];
+	uint8_t flags;
+	uint8_t rsvd[3];
+	uint8_t ref[32];     /* bit n (byte n/8, bit n%8): LD n holds the tag */
+	uint8_t pending[32]; /* LD n has it offered, not yet accepted */
+} CCI_PACKED;
+_Static_assert(sizeof(struct cci_fm_tag_entry) == 0x54, "5608h entry is 54h bytes");
+_Static_assert(offsetof(struct cci_fm_tag_entry, ref) == 0x14, "reference bitmap at 14h");
+_Static_assert(offsetof(struct cci_fm_tag_entry, pending) == 0x34, "pending bitmap at 34h");
+
+struct cci_fm_list_tags_rsp {
+	uint32_t generation;
+	uint32_t total;
+	uint32_t returned;
+	uint8_t validity;
+	uint8_t rsvd[3];
+	struct cci_fm_tag_entry tags[];
+} CCI_PACKED;
+_Static_assert(sizeof(struct cci_fm_list_tags_rsp) == 0x10, "5608h response head");
 
 /* ---- Host memory-device DCD commands (48xxh) ---- */
 

@@ -220,6 +220,7 @@ int fm_set_region_config(struct dcd_call *c);
 int fm_get_extent_lists(struct dcd_call *c);
 int fm_initiate_add(struct dcd_call *c);
 int fm_initiate_release(struct dcd_call *c);
+int fm_list_tags(struct dcd_call *c);
 
 int mbox_get_dc_config(struct dcd_call *c);
 int mbox_get_extent_list(struct dcd_call *c);

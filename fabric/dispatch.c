@@ -71,6 +71,7 @@ static const struct command {
 	  fm_initiate_add },
 	{ CCI_FM_INITIATE_DC_RELEASE, PORT_FM, 0, sizeof(struct cci_fm_dc_change_req),
 	  fm_initiate_release },
+	{ CCI_FM_LIST_TAGS, PORT_FM, 1, sizeof(struct cci_fm_list_tags_req), fm_list_tags },
 };
 
 int dcd_dispatch(struct dcd *d, int port, uint16_t opcode, const void *in, size_t inlen,

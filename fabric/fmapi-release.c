@@ -6,7 +6,10 @@
  * Forced Removal the host loses access at once: its extents go, a Forced
  * Capacity Release record tells it so, and the FM log records the release.
  * Offered-but-unanswered groups hit by a forced release become "dead"
- * without a new event.  Return codes per CXL r3.2 7.6.7.6.6.
+ * without a new event for the host: the offer is withdrawn, its capacity
+ * freed at once (a dead group can no longer be accepted: the host's 4802h
+ * naming it is refused, see mailbox.c), and the FM log records Capacity
+ * Released for each withdrawn extent.  Return codes per CXL r3.2 7.6.7.6.6.
  */
 #include <endian.h>
 #include <stdlib.h>
@@ -83,6 +86,27 @@ static void force(struct dcd *d, struct dcd_host *h, const struct dcd_range *p, 
 		dcd_fm_event(d, h, CCI_DC_EVENT_CAPACITY_RELEASED, &ev[k], k + 1 < np);
 }
 
+/* Withdraw the offered groups kill[] marks: each accepts nothing from now
+ * on, an answer already More-chained for the oldest goes with it, and the
+ * FM log says which capacity was taken back (one chain for all). */
+static void withdraw(struct dcd *d, struct dcd_host *h, const bool *kill, bool sanitize)
+{
+	uint32_t left = 0;
+
+	for (uint32_t g = 0; g < h->npending; g++)
+		left += kill[g] ? h->pending[g].n : 0;
+	if (h->npending && kill[0])
+		dcd_chain_clear(&h->accept);
+	for (uint32_t g = 0; g < h->npending; g++) {
+		if (!kill[g])
+			continue;
+		dcd_group_kill(d, &h->pending[g], sanitize);
+		for (uint32_t i = 0; i < h->pending[g].n; i++)
+			dcd_fm_event(d, h, CCI_DC_EVENT_CAPACITY_RELEASED, &h->pending[g].x[i],
+				     --left > 0);
+	}
+}
+
 /* Release pieces of h's list; with forced, also kill groups that kill[]
  * marks.  Everything that can fail happens before the first change. */
 static int release(struct dcd_call *c, struct dcd_host *h, const struct dcd_range *p,
@@ -107,9 +131,7 @@ static int release(struct dcd_call *c, struct dcd_host *h, const struct dcd_rang
 		free(ev);
 		return CCI_RC_INTERNAL;
 	}
-	for (uint32_t g = 0; g < h->npending; g++)
-		if (kill[g])
-			dcd_group_kill(d, &h->pending[g], sanitize);
+	withdraw(d, h, kill, sanitize);
 	force(d, h, p, np, ev, sanitize);
 	free(ev);
 	c->changed = true;

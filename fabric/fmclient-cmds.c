@@ -304,6 +304,85 @@ int fmc_host_extents(struct fmc *c, uint16_t host, struct fmc_extent **ext, uint
 	return walk(c, host, page_5603, ext, n);
 }
 
+/* ---- 5608h ---- */
+
+bool fmc_tag_has(const uint8_t bitmap[32], uint16_t host)
+{
+	return host < 256 && (bitmap[host / 8] >> (host % 8)) & 1;
+}
+
+/* One page of tags from start; the response head in *head. */
+static int tags_page(struct fmc *c, uint32_t start, struct cci_fm_list_tags_rsp *head,
+		     struct fmc_tag *out, uint32_t room)
+{
+	struct cci_fm_list_tags_req req = {
+		.start_index = htole32(start), .max_tags = htole32(room),
+	};
+	struct cci_fm_list_tags_rsp *rsp;
+	void *buf = NULL;
+	size_t len;
+	uint32_t k;
+	int rc = call_min(c, CCI_FM_LIST_TAGS, &req, sizeof(req), &buf, &len, sizeof(*rsp));
+
+	if (rc)
+		return rc;
+	rsp = buf;
+	*head = *rsp;
+	k = le32toh(rsp->returned);
+	if (k > room || len != sizeof(*rsp) + (size_t)k * sizeof(rsp->tags[0]) ||
+	    start > le32toh(rsp->total) || k > le32toh(rsp->total) - start ||
+	    (room && !k && start < le32toh(rsp->total)))
+		rc = -EPROTO;
+	for (uint32_t i = 0; rc == 0 && i < k; i++) {
+		memcpy(out[i].tag, rsp->tags[i].tag, 16);
+		out[i].fm_ref = rsp->tags[i].flags & CCI_TAG_FM_REF;
+		memcpy(out[i].ref, rsp->tags[i].ref, 32);
+		memcpy(out[i].pending, rsp->tags[i].pending, 32);
+	}
+	head->returned = htole32(k);
+	free(buf);
+	return rc;
+}
+
+static int tags_walk_once(struct fmc *c, struct fmc_tag **tags, uint32_t *n)
+{
+	struct cci_fm_list_tags_rsp head;
+	struct fmc_tag *v;
+	uint32_t got = 0, total, gen;
+	int rc = tags_page(c, 0, &head, NULL, 0); /* the total and generation */
+
+	if (rc)
+		return rc;
+	total = le32toh(head.total);
+	gen = head.generation;
+	if (total > CCI_MAX_PAYLOAD || !(v = calloc(total ? total : 1, sizeof(*v))))
+		return total > CCI_MAX_PAYLOAD ? -EPROTO : -ENOMEM;
+	while (rc == 0 && got < total) {
+		uint32_t room = total - got < EXTENT_PAGE ? total - got : EXTENT_PAGE;
+
+		rc = tags_page(c, got, &head, &v[got], room);
+		if (rc == 0 && (head.generation != gen || le32toh(head.total) != total))
+			rc = -EAGAIN;
+		got += rc == 0 ? le32toh(head.returned) : 0;
+	}
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	*tags = v;
+	*n = got;
+	return 0;
+}
+
+int fmc_list_tags(struct fmc *c, struct fmc_tag **tags, uint32_t *n)
+{
+	int rc = -EAGAIN;
+
+	for (int i = 0; i < WALK_RETRIES && rc == -EAGAIN; i++)
+		rc = tags_walk_once(c, tags, n);
+	return rc;
+}
+
 /* ---- 4802h / 4803h ---- */
 
 static int respond_chunk(struct fmc *c, uint16_t opcode, const struct fmc_extent *ext,

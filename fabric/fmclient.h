@@ -102,6 +102,19 @@ int fmc_host_regions(struct fmc *c, uint16_t host, struct fmc_region regions[8],
 		     unsigned int *n);
 int fmc_host_extents(struct fmc *c, uint16_t host, struct fmc_extent **ext, uint32_t *n);
 
+/* 5608h Dynamic Capacity List Tags, decoded.  Bit n of a bitmap is host
+ * (LD) id n; fmc_tag_has() reads it (false for ids above 255). */
+struct fmc_tag {
+	uint8_t tag[16];
+	bool fm_ref;
+	uint8_t ref[32];     /* hosts that hold capacity with the tag */
+	uint8_t pending[32]; /* hosts it is offered to, not yet accepted */
+};
+/* Every tag, read page by page; restarts if the generation changes under
+ * the walk.  *tags is malloc'ed. */
+int fmc_list_tags(struct fmc *c, struct fmc_tag **tags, uint32_t *n);
+bool fmc_tag_has(const uint8_t bitmap[32], uint16_t host);
+
 struct fmc_change {
 	uint16_t host;
 	uint8_t flags;   /* 5604h: policy; 5605h: policy | forced | sanitize */

@@ -204,6 +204,8 @@ int mbox_add_response(struct dcd_call *c)
 	if (rc)
 		goto out;
 	rc = CCI_RC_INVALID_PADDR; /* not part of what was offered */
+	if (g->dead && n)
+		goto out; /* withdrawn by a forced release: nothing is offered */
 	for (uint32_t i = 0; i < n; i++)
 		if (dcd_group_covered(g, r[i].dpa, r[i].len) != r[i].len)
 			goto out;

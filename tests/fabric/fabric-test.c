@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Helpers for the fabric tests (see fabric-test.h). */
 #include <endian.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "fabric-test.h"
 
@@ -16,6 +20,28 @@ const char fabric_test_config[] =
 	"      \"sanitize_on_release\": true } ],"
 	"  \"event_log_size\": 16, \"fm_event_log_size\": 64, \"max_extents\": 64,"
 	"  \"max_tags\": 8 }";
+
+unsigned int t_seed(const char *what)
+{
+	const char *env = getenv("TAGDAX_TEST_SEED");
+	unsigned long v;
+	char *end;
+
+	if (env && *env) {
+		errno = 0;
+		v = strtoul(env, &end, 10);
+		if (*env < '0' || *env > '9' || *end || errno || v > UINT_MAX)
+			fail_msg("TAGDAX_TEST_SEED='%s' is not a number (0..%u)", env, UINT_MAX);
+	} else {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v = (unsigned int)ts.tv_sec ^ (unsigned int)ts.tv_nsec ^ ((unsigned int)getpid() << 16);
+	}
+	/* stderr: unbuffered, so the seed is there even if the test dies */
+	fprintf(stderr, "%s: seed=%lu (replay with TAGDAX_TEST_SEED=%lu)\n", what, v, v);
+	return (unsigned int)v;
+}
 
 uint8_t t_out[2u << 20];
 size_t t_outlen;

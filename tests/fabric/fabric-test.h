@@ -69,6 +69,11 @@ void t_accept_none(struct dcd *d, int host);
 /* Release everything with tag from host via 4803h. */
 void t_host_release_tag(struct dcd *d, int host, const uint8_t *tag);
 
+/* The seed of a test that uses rand(): TAGDAX_TEST_SEED from the
+ * environment, else one picked now; printed as "seed=N" (with what uses
+ * it) so a failure can be replayed with TAGDAX_TEST_SEED=N. */
+unsigned int t_seed(const char *what);
+
 /* Read a host's (or the FM's, port -1) DC log: record count and records. */
 unsigned int t_events(struct dcd *d, int port, struct cci_dc_event *rec, unsigned int max);
 /* Clear every record of a port's DC log. */

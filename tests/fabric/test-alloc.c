@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "fabric-test.h"
 
 static void test_basics(void **state)
 {
@@ -148,7 +149,7 @@ static void test_random_against_model(void **state)
 
 	(void)state;
 	memset(used, 0, sizeof(used));
-	srand(12345);
+	srand(t_seed("test_random_against_model"));
 	for (int step = 0; step < 200000; step++) {
 		uint64_t s = (uint64_t)(rand() % UNITS), len = 1 + (uint64_t)(rand() % 24), got;
 		bool in = s + len <= UNITS;
@@ -243,7 +244,7 @@ static void test_hundred_thousand(void **state)
 	for (uint64_t i = 0; i < blocks; i += 2)
 		assert_int_equal(fabric_alloc_free(a, i * bs, bs), 0);
 	assert_int_equal(fabric_alloc_count(a), 100000);
-	srand(99);
+	srand(t_seed("allocator operations"));
 	t0 = now();
 	for (int i = 0; i < 200000; i++) {
 		uint64_t b = (uint64_t)(rand() % (int)blocks);

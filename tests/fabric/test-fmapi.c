@@ -660,8 +660,62 @@ static void test_release_forced(void **state)
 
 static void test_release_forced_pending(void **state)
 {
-	struct dcd *d = t_dcd();
+	struct dcd *d = t_dcd(), *e;
 	struct cci_dc_event ev[16];
+	struct t_snap s;
+	uint64_t r[2];
+	char err[256];
+	size_t n;
+
+	(void)state;
+	t_clear_events(d, FM);
+	n = t_add_req(buf, 10, CCI_ADD_FREE, 1, 4 * MiB, t_tag(3));
+	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_SUCCESS);
+	r[0] = d->host[A].pending[0].x[0].dpa;
+	r[1] = 4 * MiB;
+	n = t_release_req(buf, 10, CCI_RELEASE_TAG_BASED | CCI_RELEASE_FORCED, 0, t_tag(3));
+	t_expect(d, FM, CCI_FM_INITIATE_DC_RELEASE, buf, n, CCI_RC_SUCCESS);
+	/* The group is dead, its capacity free again, no new event for the
+	 * host; the FM log says the offered capacity was released. */
+	assert_true(d->host[A].pending[0].dead);
+	assert_int_equal(fabric_alloc_avail(d->region[1].free), 256 * MiB);
+	assert_int_equal(t_events(d, A, ev, 16), 1);
+	assert_int_equal(t_events(d, FM, ev, 16), 1);
+	assert_int_equal(ev[0].type, CCI_DC_EVENT_CAPACITY_RELEASED);
+	assert_int_equal(le16toh(ev[0].host_id), 10);
+	assert_int_equal(le64toh(ev[0].extent.start_dpa), r[0]);
+	assert_int_equal(le64toh(ev[0].extent.length), 4 * MiB);
+	assert_memory_equal(ev[0].extent.tag, t_tag(3), 16);
+	/* Dead survives a restart (the state image). */
+	s = t_snap(d);
+	e = t_dcd();
+	assert_int_equal(dcd_deserialize(e, s.buf, s.len, err, sizeof(err)), 0);
+	t_free(d);
+	d = e;
+	assert_true(d->host[A].pending[0].dead);
+	/* The host's answer accepting the withdrawn offer is refused (the
+	 * range is no longer offered), so a host never takes it... */
+	t_expect(d, A, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 1, false),
+		 CCI_RC_INVALID_PADDR);
+	t_expect(d, A, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 1, true),
+		 CCI_RC_INVALID_PADDR);
+	/* ...and an answer accepting nothing closes it. */
+	t_expect(d, A, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 0, false), CCI_RC_SUCCESS);
+	assert_int_equal(d->host[A].nlist, 0);
+	assert_int_equal(d->host[A].npending, 0);
+	/* The same bytes go to another host. */
+	n = t_add_req(buf, 11, CCI_ADD_FREE, 1, 4 * MiB, t_tag(4));
+	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_SUCCESS);
+	assert_int_equal(d->host[B].pending[0].x[0].dpa, r[0]);
+	free(s.buf);
+	t_free(d);
+}
+
+/* A More-chained answer begun before the forced release cannot finish it:
+ * the chain goes with the offer, and the next payload naming it is refused. */
+static void test_release_forced_pending_chain(void **state)
+{
+	struct dcd *d = t_dcd();
 	uint64_t r[2];
 	size_t n;
 
@@ -669,17 +723,18 @@ static void test_release_forced_pending(void **state)
 	n = t_add_req(buf, 10, CCI_ADD_FREE, 1, 4 * MiB, t_tag(3));
 	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_SUCCESS);
 	r[0] = d->host[A].pending[0].x[0].dpa;
-	r[1] = 4 * MiB;
+	r[1] = 2 * MiB;
+	t_expect(d, A, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 1, true), CCI_RC_SUCCESS);
 	n = t_release_req(buf, 10, CCI_RELEASE_TAG_BASED | CCI_RELEASE_FORCED, 0, t_tag(3));
 	t_expect(d, FM, CCI_FM_INITIATE_DC_RELEASE, buf, n, CCI_RC_SUCCESS);
-	/* The group is dead, its capacity free again, no new event. */
-	assert_true(d->host[A].pending[0].dead);
-	assert_int_equal(fabric_alloc_avail(d->region[1].free), 256 * MiB);
-	assert_int_equal(t_events(d, A, ev, 16), 1);
-	/* The host's answer to the dead group accepts nothing. */
-	t_expect(d, A, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 1, false), CCI_RC_SUCCESS);
+	assert_int_equal(d->host[A].accept.n, 0);
+	r[0] += 2 * MiB;
+	t_expect(d, A, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 1, false),
+		 CCI_RC_INVALID_PADDR);
+	t_expect(d, A, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 0, false), CCI_RC_SUCCESS);
 	assert_int_equal(d->host[A].nlist, 0);
 	assert_int_equal(d->host[A].npending, 0);
+	assert_int_equal(fabric_alloc_avail(d->region[1].free), 256 * MiB);
 	t_free(d);
 }
 
@@ -809,6 +864,110 @@ static void test_release_prescriptive(void **state)
 	t_free(d);
 }
 
+/* ---- 5608h List Tags ---- */
+
+static size_t tags_req(uint32_t start, uint32_t max)
+{
+	struct cci_fm_list_tags_req r = { htole32(start), htole32(max) };
+
+	memcpy(buf, &r, sizeof(r));
+	return sizeof(r);
+}
+
+/* Entry i of the last 5608h response. */
+static struct cci_fm_tag_entry tag_entry(unsigned int i)
+{
+	struct cci_fm_tag_entry e;
+
+	memcpy(&e, t_out + sizeof(struct cci_fm_list_tags_rsp) + i * sizeof(e), sizeof(e));
+	return e;
+}
+
+static uint32_t tags_head(uint32_t *total, uint32_t *returned)
+{
+	struct cci_fm_list_tags_rsp h;
+
+	memcpy(&h, t_out, sizeof(h));
+	*total = le32toh(h.total);
+	*returned = le32toh(h.returned);
+	assert_int_equal(h.validity, CCI_TAGS_REF_VALID | CCI_TAGS_PENDING_VALID);
+	assert_int_equal(t_outlen, sizeof(h) + *returned * sizeof(struct cci_fm_tag_entry));
+	return le32toh(h.generation);
+}
+
+static bool bit(const uint8_t *bm, unsigned int id)
+{
+	return (bm[id / 8] >> (id % 8)) & 1;
+}
+
+static void test_list_tags(void **state)
+{
+	struct dcd *d = t_dcd();
+	struct cci_fm_tag_entry e;
+	uint32_t total, ret, gen, gen2;
+	size_t n;
+
+	(void)state;
+	/* Nothing yet. */
+	t_expect(d, FM, CCI_FM_LIST_TAGS, buf, tags_req(0, 100), CCI_RC_SUCCESS);
+	gen = tags_head(&total, &ret);
+	assert_int_equal(total, 0);
+	/* Tag 5 held by A and offered to B; tag 2 offered to C; untagged
+	 * capacity held by A (not listed). */
+	t_add_accept(d, A, 0, 4 * MiB, t_tag(5));
+	t_add_accept(d, A, 1, 2 * MiB, NULL);
+	n = t_add_req(buf, 11, CCI_ADD_ENABLE_SHARED, 0, 0, t_tag(5));
+	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_SUCCESS);
+	n = t_add_req(buf, 12, CCI_ADD_FREE, 1, 2 * MiB, t_tag(2));
+	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_SUCCESS);
+	t_expect(d, FM, CCI_FM_LIST_TAGS, buf, tags_req(0, 100), CCI_RC_SUCCESS);
+	gen2 = tags_head(&total, &ret);
+	assert_int_not_equal(gen, gen2);
+	assert_int_equal(total, 2);
+	assert_int_equal(ret, 2);
+	e = tag_entry(0); /* tag order: 02.. before 05.. */
+	assert_memory_equal(e.tag, t_tag(2), 16);
+	assert_false(bit(e.ref, 12));
+	assert_true(bit(e.pending, 12));
+	assert_int_equal(e.flags, 0);
+	e = tag_entry(1);
+	assert_memory_equal(e.tag, t_tag(5), 16);
+	assert_true(bit(e.ref, 10) && !bit(e.pending, 10));
+	assert_true(bit(e.pending, 11) && !bit(e.ref, 11));
+	assert_false(bit(e.ref, 12) || bit(e.pending, 12));
+	/* Paging: from 1, at most 1; max 0 gives the totals only. */
+	t_expect(d, FM, CCI_FM_LIST_TAGS, buf, tags_req(1, 1), CCI_RC_SUCCESS);
+	assert_int_equal(tags_head(&total, &ret), gen2);
+	assert_int_equal(ret, 1);
+	assert_memory_equal(tag_entry(0).tag, t_tag(5), 16);
+	t_expect(d, FM, CCI_FM_LIST_TAGS, buf, tags_req(0, 0), CCI_RC_SUCCESS);
+	assert_int_equal(tags_head(&total, &ret), gen2);
+	assert_int_equal(total, 2);
+	assert_int_equal(ret, 0);
+	t_expect(d, FM, CCI_FM_LIST_TAGS, buf, tags_req(2, 5), CCI_RC_SUCCESS);
+	t_expect(d, FM, CCI_FM_LIST_TAGS, buf, tags_req(3, 5), CCI_RC_INVALID_INPUT);
+	t_expect(d, FM, CCI_FM_LIST_TAGS, buf, 7, CCI_RC_INVALID_PAYLOAD_LENGTH);
+	t_expect(d, FM, CCI_FM_LIST_TAGS, buf, 9, CCI_RC_INVALID_PAYLOAD_LENGTH);
+	/* Not on a host mailbox. */
+	t_expect(d, A, CCI_FM_LIST_TAGS, buf, tags_req(0, 1), CCI_RC_UNSUPPORTED);
+	/* A withdrawn offer is not pending any more: tag 2 is gone. */
+	n = t_release_req(buf, 12, CCI_RELEASE_TAG_BASED | CCI_RELEASE_FORCED, 0, t_tag(2));
+	t_expect(d, FM, CCI_FM_INITIATE_DC_RELEASE, buf, n, CCI_RC_SUCCESS);
+	t_expect(d, FM, CCI_FM_LIST_TAGS, buf, tags_req(0, 100), CCI_RC_SUCCESS);
+	tags_head(&total, &ret);
+	assert_int_equal(total, 1);
+	assert_memory_equal(tag_entry(0).tag, t_tag(5), 16);
+	/* B accepts: held by both, pending for none. */
+	t_accept_all(d, B);
+	t_expect(d, FM, CCI_FM_LIST_TAGS, buf, tags_req(0, 100), CCI_RC_SUCCESS);
+	tags_head(&total, &ret);
+	e = tag_entry(0);
+	assert_true(bit(e.ref, 10) && bit(e.ref, 11));
+	for (unsigned int i = 0; i < 32; i++)
+		assert_int_equal(e.pending[i], 0);
+	t_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -827,6 +986,8 @@ int main(void)
 		cmocka_unit_test(test_release_tag),
 		cmocka_unit_test(test_release_forced),
 		cmocka_unit_test(test_release_forced_pending),
+		cmocka_unit_test(test_release_forced_pending_chain),
+		cmocka_unit_test(test_list_tags),
 		cmocka_unit_test(test_release_prescriptive),
 		cmocka_unit_test(test_release_forced_cuts_chain),
 	};

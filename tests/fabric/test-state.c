@@ -46,7 +46,9 @@ static struct dcd *busy_state(void)
 	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_SUCCESS);
 	n = t_add_req(buf, 12, CCI_ADD_FREE, 1, 2 * MiB, t_tag(3));
 	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_SUCCESS);
-	n = t_release_req(buf, 12, CCI_RELEASE_TAG_BASED | CCI_RELEASE_FORCED, 0, t_tag(2));
+	/* (the second: an answer to a dead group names nothing, so the open
+	 * 4802h chain below is on the first) */
+	n = t_release_req(buf, 12, CCI_RELEASE_TAG_BASED | CCI_RELEASE_FORCED, 0, t_tag(3));
 	t_expect(d, FM, CCI_FM_INITIATE_DC_RELEASE, buf, n, CCI_RC_SUCCESS);
 	/* open More chains */
 	r[0] = R1, r[1] = 2 * MiB;
@@ -75,7 +77,7 @@ static void test_roundtrip(void **state)
 	(void)state;
 	assert_int_equal(dcd_deserialize(e, s.buf, s.len, err, sizeof(err)), 0);
 	assert_int_equal(e->host[C].npending, 2);
-	assert_true(e->host[C].pending[0].dead);
+	assert_true(e->host[C].pending[1].dead);
 	assert_int_equal(e->host[C].release.n, 1);
 	assert_int_equal(e->host[C].accept.n, 1);
 	assert_int_equal(e->host[A].log.overflow_count, 3);
@@ -371,7 +373,7 @@ static void test_random_kills(void **state)
 
 	(void)state;
 	td_init(&t, fabric_test_config);
-	srand((unsigned int)time(NULL));
+	srand(t_seed("test_random_kills"));
 	for (int round = 0; round < 12; round++) {
 		struct dcd *model = t_dcd();
 		struct t_snap before = { 0 }, after = { 0 };
