@@ -71,7 +71,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		print_json(arr);
 		json_object_put(arr);
 	}
-	return EXIT_OK;
+	/* a listing without the table's entries must not pass for complete */
+	return cli_table_unreadable(cli) ? EXIT_SYSTEM : EXIT_OK;
 }
 
 static int report(struct cli *cli, const struct tagdax_tag *tag, int rc, struct tagdax_dev *dev)

@@ -2,6 +2,7 @@
 /* JSON views of tagged devices. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tagdax.h"
 
@@ -21,6 +22,18 @@ static struct json_object *flags_to_json(unsigned int flags)
 	if (flags & TAGDAX_DEV_UNCLAIMED)
 		json_object_array_add(arr, json_object_new_string("unclaimed"));
 	return arr;
+}
+
+const char *cli_flags_text(unsigned int flags)
+{
+	static char text[64];
+
+	snprintf(text, sizeof(text), "%s%s%s", flags & TAGDAX_DEV_SHARABLE ? "sharable," : "",
+		 flags & TAGDAX_DEV_READONLY ? "readonly," : "",
+		 flags & TAGDAX_DEV_UNCLAIMED ? "unclaimed," : "");
+	if (*text)
+		text[strlen(text) - 1] = '\0';
+	return text;
 }
 
 /* The pieces tagdax_map() lays out, in order: file, offset, length. */
