@@ -89,6 +89,12 @@ static int piece_edits(struct cli *cli, const struct cli_piece *pc, bool readonl
 	return 0;
 }
 
+static void drop_if_empty(struct json_object *obj, const char *key)
+{
+	if (!json_object_array_length(json_object_object_get(obj, key)))
+		json_object_object_del(obj, key);
+}
+
 /* One CDI device for dev; NULL (with a warning) when it cannot be one. */
 static struct json_object *cdi_device(struct cli *cli, struct tagdax_dev *dev, const char *tag)
 {
@@ -123,6 +129,8 @@ static struct json_object *cdi_device(struct cli *cli, struct tagdax_dev *dev, c
 	env_add(env, "TAGDAX_PROVIDER", "%s", tagdax_dev_get_provider(dev));
 	env_add(env, "TAGDAX_FLAGS", "%s", cli_flags_text(tagdax_dev_get_flags(dev)));
 	json_object_object_add(edits, "env", env);
+	drop_if_empty(edits, "deviceNodes");
+	drop_if_empty(edits, "mounts");
 	free(pc);
 	d = json_object_new_object();
 	json_object_object_add(d, "name", json_object_new_string(tag));
@@ -189,6 +197,22 @@ static int write_spec(const char *path, const char *text)
 	return rc;
 }
 
+/* /run/cdi is on tmpfs: the first spec after boot makes it (one level only). */
+static int make_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || slash == path)
+		return 0;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "tagdax: %s: %s%s\n", dir, strerror(errno),
+		errno == EACCES ? " (run as root, or give --output)" : "");
+	return -1;
+}
+
 int cmd_cdi(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -206,11 +230,8 @@ int cmd_cdi(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error(cli, "cdi takes no operands ('%s')", argv[optind]);
-	if (!strcmp(output, CDI_DEFAULT) && mkdir("/run/cdi", 0755) && errno != EEXIST) {
-		fprintf(stderr, "tagdax: /run/cdi: %s%s\n", strerror(errno),
-			errno == EACCES ? " (run as root, or give --output)" : "");
+	if (strcmp(output, "-") && make_parent(output))
 		return EXIT_SYSTEM;
-	}
 	spec = cdi_spec(cli);
 	const char *text = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PRETTY |
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
