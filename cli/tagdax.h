@@ -33,6 +33,8 @@ int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 /* Whether the admin table exists but cannot be read (says so on stderr). */
 bool cli_table_unreadable(struct cli *cli);
 struct json_object *dev_to_json(struct tagdax_dev *dev);
+/* -u/--human: dev_to_json() writes sizes as "2.00 MiB" strings. */
+void cli_json_set_human(bool on);
 void print_json(struct json_object *obj);
 /* "sharable,readonly": the device's flags as the table writes them ("" for none). */
 const char *cli_flags_text(unsigned int flags);
