@@ -156,7 +156,7 @@ int cmd_claim(struct cli *cli, int argc, char **argv)
 	if (rc == -EEXIST) {
 		fprintf(stderr, "tagdax: tag %s is already claimed by %s\n", argv[optind],
 			tagdax_dev_get_path(dev));
-		return EXIT_USAGE;
+		return EXIT_ALREADY;
 	}
 	if (rc == -EOPNOTSUPP) {
 		/* the provider said why (a region with no seed, no claim ABI...) */

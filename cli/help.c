@@ -43,12 +43,14 @@ static const struct {
 	{ "claim", "usage: tagdax claim TAG\n"
 		   "\n"
 		   "Make a dax device of the unclaimed CXL extents that carry TAG (the kernel\n"
-		   "DCD ABI: the tag is written to the region's seed device).\n"
+		   "DCD ABI: the tag is written to the region's seed device).  Exit 6 if a\n"
+		   "device already carries TAG (nothing to do).\n"
 		   ROOTS "See tagdax-list(1).\n" },
 	{ "exec", "usage: tagdax exec --tag TAG [--timeout S] -- PROGRAM [ARGS]\n"
 		  "\n"
 		  "Resolve TAG (waiting up to S seconds) and run PROGRAM with TAGDAX_TAG,\n"
-		  "TAGDAX_PATH, TAGDAX_OFFSET, TAGDAX_SIZE and TAGDAX_PROVIDER set.  Exit:\n"
+		  "TAGDAX_PATH, TAGDAX_OFFSET, TAGDAX_SIZE, TAGDAX_PROVIDER and TAGDAX_FLAGS\n"
+		  "set.  Exit:\n"
 		  "PROGRAM's own once it runs, 126/127 if it cannot, 5 for a device made of\n"
 		  "pieces apart (only tagdax_map() lays those out).\n"
 		  ROOTS "See tagdax-exec(1).\n" },

@@ -40,7 +40,7 @@ static const char usage_text[] =
 	"  -h, --help         this text;  --version  the version\n"
 	"\n"
 	"Exit codes: 0 ok, 1 not found or timed out, 2 invalid usage or input,\n"
-	"3 ambiguous tag, 4 tag on unclaimed extents, 5 system error.\n"
+	"3 ambiguous tag, 4 tag on unclaimed extents, 5 system error, 6 already so.\n"
 	"Manual: tagdax(1), one page per command (tagdax-list(1), ...), tagdax-tags.conf(5).\n";
 
 int usage_error(struct cli *cli, const char *fmt, ...)
