@@ -37,7 +37,8 @@ static int export_device(struct tagdax_dev *dev, const char *text)
 			"`tagdax fabric read/write`\n", text, n);
 	else if (setenv("TAGDAX_TAG", text, 1) || setenv("TAGDAX_PATH", pc[0].path, 1) ||
 		 set_u64("TAGDAX_OFFSET", pc[0].offset) || set_u64("TAGDAX_SIZE", pc[0].length) ||
-		 setenv("TAGDAX_PROVIDER", tagdax_dev_get_provider(dev), 1))
+		 setenv("TAGDAX_PROVIDER", tagdax_dev_get_provider(dev), 1) ||
+		 setenv("TAGDAX_FLAGS", cli_flags_text(tagdax_dev_get_flags(dev)), 1))
 		perror("tagdax: setenv");
 	else
 		rc = EXIT_OK;

@@ -6,10 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "size.h"
 #include "tagdax.h"
+
+static bool human, no_headings;
 
 static const struct option json_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
+	{ "human", no_argument, NULL, 'u' },
+	{ "no-headings", no_argument, NULL, 'n' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -19,9 +24,13 @@ static int parse(struct cli *cli, int argc, char **argv, int *timeout_ms)
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "j", json_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jun", json_opts, NULL)) != -1) {
 		if (opt == 'j')
 			cli->json = true;
+		else if (opt == 'u')
+			cli_json_set_human(human = true);
+		else if (opt == 'n')
+			no_headings = true;
 		else if (opt == 't' && timeout_ms && parse_timeout(optarg, timeout_ms))
 			continue;
 		else if (opt == 't' && timeout_ms)
@@ -37,11 +46,16 @@ static void print_line(struct tagdax_dev *dev)
 	char tag[TAGDAX_TAG_STRLEN];
 	const char *path = tagdax_dev_get_path(dev);
 
+	const char *flags = cli_flags_text(tagdax_dev_get_flags(dev));
+	char size[32];
+
 	tagdax_tag_unparse(tagdax_dev_get_tag(dev), tag);
-	printf("%s  %-8s %-24s %12" PRIu64 "  %s%s\n", tag, tagdax_dev_get_provider(dev),
-	       path ? path : "(unclaimed)", tagdax_dev_get_size(dev),
-	       tagdax_dev_get_flags(dev) & TAGDAX_DEV_SHARABLE ? "sharable" : "-",
-	       tagdax_dev_get_flags(dev) & TAGDAX_DEV_UNCLAIMED ? " unclaimed" : "");
+	if (human)
+		util_size_text(tagdax_dev_get_size(dev), size, sizeof(size));
+	else
+		snprintf(size, sizeof(size), "%" PRIu64, tagdax_dev_get_size(dev));
+	printf("%-36s  %-8s %-24s %12s  %s\n", tag, tagdax_dev_get_provider(dev),
+	       path ? path : "(unclaimed)", size, *flags ? flags : "-");
 }
 
 int cmd_list(struct cli *cli, int argc, char **argv)
@@ -62,6 +76,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	tagdax_dev_foreach(cli->ctx, dev) {
 		if (argc - optind == 1 && !tagdax_tag_equal(&only, tagdax_dev_get_tag(dev)))
 			continue;
+		if (!arr && !no_headings) /* a header above the first line, as lsblk */
+			printf("%-36s  %-8s %-24s %12s  %s\n", "TAG", "PROVIDER", "PATH", "SIZE",
+			       "FLAGS"), no_headings = true;
 		if (arr)
 			json_object_array_add(arr, dev_to_json(dev));
 		else
@@ -71,7 +88,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		print_json(arr);
 		json_object_put(arr);
 	}
-	return EXIT_OK;
+	/* a listing without the table's entries must not pass for complete */
+	return cli_table_unreadable(cli) ? EXIT_SYSTEM : EXIT_OK;
 }
 
 static int report(struct cli *cli, const struct tagdax_tag *tag, int rc, struct tagdax_dev *dev)
@@ -138,7 +156,7 @@ int cmd_claim(struct cli *cli, int argc, char **argv)
 	if (rc == -EEXIST) {
 		fprintf(stderr, "tagdax: tag %s is already claimed by %s\n", argv[optind],
 			tagdax_dev_get_path(dev));
-		return EXIT_USAGE;
+		return EXIT_ALREADY;
 	}
 	if (rc == -EOPNOTSUPP) {
 		/* the provider said why (a region with no seed, no claim ABI...) */

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "size.h"
 #include "vm.h"
 
 #define PORT_CHASSIS_BASE 200         /* away from the chassis numbers people pick */
@@ -329,29 +330,7 @@ static void emit_ports(const struct emitter *e, unsigned int n, uint64_t size)
 /* A number of bytes, with an optional K, M, G or T. */
 static bool parse_bytes(const char *text, uint64_t *out)
 {
-	static const char units[] = "KMGT";
-	unsigned int shift = 0;
-	unsigned long long v;
-	char *end;
-
-	if (!text || *text < '0' || *text > '9')
-		return false;
-	errno = 0;
-	v = strtoull(text, &end, 0);
-	if (errno)
-		return false;
-	if (*end && end[1] == '\0') {
-		const char *s = strchr(units, *end & ~0x20);
-
-		if (!s || !*s)
-			return false;
-		shift = 10 * (unsigned int)(s - units + 1);
-		end++;
-	}
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return false;
-	*out = (uint64_t)v << shift;
-	return true;
+	return util_parse_size(text, out) == 0;
 }
 
 static int args_options(struct cli *cli, int argc, char **argv, struct emitter *e,

@@ -2,12 +2,32 @@
 /* JSON views of tagged devices. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "size.h"
 #include "tagdax.h"
+
+static bool human; /* -u: sizes as "2.00 MiB", as daxctl -u prints them */
+
+void cli_json_set_human(bool on)
+{
+	human = on;
+}
 
 static void add_u64(struct json_object *obj, const char *key, uint64_t v)
 {
 	json_object_object_add(obj, key, json_object_new_uint64(v));
+}
+
+static void add_size(struct json_object *obj, const char *key, uint64_t v)
+{
+	char text[32];
+
+	if (human)
+		json_object_object_add(obj, key, json_object_new_string(util_size_text(v, text,
+										       sizeof(text))));
+	else
+		add_u64(obj, key, v);
 }
 
 static struct json_object *flags_to_json(unsigned int flags)
@@ -21,6 +41,18 @@ static struct json_object *flags_to_json(unsigned int flags)
 	if (flags & TAGDAX_DEV_UNCLAIMED)
 		json_object_array_add(arr, json_object_new_string("unclaimed"));
 	return arr;
+}
+
+const char *cli_flags_text(unsigned int flags)
+{
+	static char text[64];
+
+	snprintf(text, sizeof(text), "%s%s%s", flags & TAGDAX_DEV_SHARABLE ? "sharable," : "",
+		 flags & TAGDAX_DEV_READONLY ? "readonly," : "",
+		 flags & TAGDAX_DEV_UNCLAIMED ? "unclaimed," : "");
+	if (*text)
+		text[strlen(text) - 1] = '\0';
+	return text;
 }
 
 /* The pieces tagdax_map() lays out, in order: file, offset, length. */
@@ -54,10 +86,14 @@ struct json_object *dev_to_json(struct tagdax_dev *dev)
 	s = tagdax_dev_get_path(dev);
 	json_object_object_add(obj, "path", s ? json_object_new_string(s) : NULL);
 	add_u64(obj, "offset", tagdax_dev_get_offset(dev));
-	add_u64(obj, "size", tagdax_dev_get_size(dev));
-	add_u64(obj, "align", tagdax_dev_get_align(dev));
+	add_size(obj, "size", tagdax_dev_get_size(dev));
+	add_size(obj, "align", tagdax_dev_get_align(dev));
 	json_object_object_add(obj, "provider", json_object_new_string(tagdax_dev_get_provider(dev)));
-	json_object_object_add(obj, "devname", json_object_new_string(tagdax_dev_get_devname(dev)));
+	s = tagdax_dev_get_devname(dev);
+	json_object_object_add(obj, "devname", json_object_new_string(s));
+	/* daxctl's name for the same thing, on the devices that are dax devices */
+	if (!strncmp(s, "dax", 3))
+		json_object_object_add(obj, "chardev", json_object_new_string(s));
 	json_object_object_add(obj, "flags", flags_to_json(tagdax_dev_get_flags(dev)));
 	if ((s = tagdax_dev_get_region(dev)))
 		json_object_object_add(obj, "region", json_object_new_string(s));

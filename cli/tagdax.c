@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "tagdax.h"
@@ -25,8 +26,10 @@ static const char usage_text[] =
 	"                                 TAGDAX_SIZE, TAGDAX_PROVIDER set (one-piece devices)\n"
 	"  claim TAG                      claim unclaimed CXL extents carrying TAG into a dax device\n"
 	"  udev-id DEVPATH                udev helper: print TAGDAX_* properties of a device\n"
+	"  cdi [--output FILE]            a Container Device Interface spec of the tagged devices\n"
 	"  fabric ...                     the emulated tagged-capacity fabric (tagdax fabric --help)\n"
 	"  vm ...                         tagged capacity for QEMU guests (tagdax vm --help)\n"
+	"  help [COMMAND [SUBCOMMAND]]    the help of a command (also: tagdax COMMAND --help)\n"
 	"\n"
 	"Options (anywhere on the line before a '--'):\n"
 	"  --sysfs-root DIR   sysfs root (TAGDAX_SYSFS_ROOT, default /sys)\n"
@@ -37,7 +40,9 @@ static const char usage_text[] =
 	"  -h, --help         this text;  --version  the version\n"
 	"\n"
 	"Exit codes: 0 ok, 1 not found or timed out, 2 invalid usage or input,\n"
-	"3 ambiguous tag, 4 tag on unclaimed extents, 5 system error.\n";
+	"3 ambiguous tag, 4 tag on unclaimed extents, 5 system error,\n"
+	"6 offer still pending at the timeout (fabric add/share), 7 already so.\n"
+	"Manual: tagdax(1), one page per command (tagdax-list(1), ...), tagdax-tags.conf(5).\n";
 
 int usage_error(struct cli *cli, const char *fmt, ...)
 {
@@ -47,7 +52,10 @@ int usage_error(struct cli *cli, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'tagdax --help'.\n");
+	if (cli->topic[0])
+		fprintf(stderr, "\nTry 'tagdax help %s'.\n", cli->topic);
+	else
+		fprintf(stderr, "\nTry 'tagdax --help'.\n");
 	return EXIT_USAGE;
 }
 
@@ -77,13 +85,28 @@ bool parse_timeout(const char *text, int *ms)
 	return true;
 }
 
+bool cli_table_unreadable(struct cli *cli)
+{
+	const char *table = tagdax_get_config(cli->ctx);
+
+	if (!access(table, R_OK) || errno == ENOENT)
+		return false;
+	fprintf(stderr, "tagdax: cannot read the tag table %s: %s%s\n", table, strerror(errno),
+		errno == EACCES ? " (run as root, or make it readable)" : "");
+	return true;
+}
+
 int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 		       struct tagdax_dev *dev)
 {
 	char text[TAGDAX_TAG_STRLEN];
 
-	(void)cli;
 	tagdax_tag_unparse(tag, text);
+	/* not found may only mean "not in the part of the truth we could read" */
+	if ((rc == -ENOENT || rc == -ETIMEDOUT) && cli_table_unreadable(cli)) {
+		fprintf(stderr, "tagdax: tag %s is on no device this user can see\n", text);
+		return EXIT_SYSTEM;
+	}
 	switch (rc) {
 	case 0:
 		return EXIT_OK;
@@ -111,15 +134,165 @@ int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 	}
 }
 
+static int cmd_help(struct cli *cli, int argc, char **argv);
+
 static const struct {
 	const char *name;
 	int (*fn)(struct cli *cli, int argc, char **argv);
 } commands[] = {
 	{ "list", cmd_list },     { "resolve", cmd_resolve }, { "wait", cmd_wait },
 	{ "exec", cmd_exec },     { "claim", cmd_claim },     { "udev-id", cmd_udev_id },
+	{ "cdi", cmd_cdi },       { "help", cmd_help },
 	{ "fabric", cmd_fabric },
 	{ "vm", cmd_vm },
 };
+
+static int find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return (int)i;
+	return -1;
+}
+
+/* The help of argv[0] (a command) or, for a group, of its sub-command argv[1]. */
+static int print_help(struct cli *cli, int argc, char **argv)
+{
+	char topic[64];
+	int cmd = find_command(argv[0]);
+	int t = cli_topic(argv[0], argc > 1 ? argv[1] : NULL, topic, sizeof(topic));
+
+	if (cmd < 0)
+		return usage_error(cli, "unknown command '%s'", argv[0]);
+	if (t >= 0) {
+		fputs(cli_help_text(t), stdout);
+		return EXIT_OK;
+	}
+	/* a group without (or with an unknown) sub-command prints its overview */
+	char *group_help[] = { argv[0], "--help", NULL };
+
+	optind = 1;
+	return commands[cmd].fn(cli, 2, group_help);
+}
+
+static int cmd_help(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	return print_help(cli, argc - 1, argv + 1);
+}
+
+/* Whether the command line (argv[0] the command) asks for help: -h or --help
+ * before a "--" or, for exec, before the program to run. */
+static bool wants_help(int argc, char **argv)
+{
+	bool exec = !strcmp(argv[0], "exec");
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+		if (exec && argv[i][0] != '-' && strcmp(argv[i - 1], "--tag") &&
+		    strcmp(argv[i - 1], "-t") && strcmp(argv[i - 1], "--timeout"))
+			return false;
+	}
+	return false;
+}
+
+/* Under --json an error is a JSON object on standard output (a class and a
+ * sentence, as QMP answers): what the command writes to stderr is held back
+ * and becomes the sentence, or goes to stderr after all on success. */
+struct err_capture {
+	FILE *real;
+	char *text;
+	size_t len;
+};
+
+static struct err_capture capture = { NULL, NULL, 0 };
+
+static bool json_requested(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			return true;
+	return false;
+}
+
+/* Library logs (-v) go where they would have gone, not into the sentence. */
+static void log_to_real_stderr(struct tagdax_ctx *ctx, int priority, const char *file,
+			       int line, const char *fn, const char *format, va_list args)
+{
+	(void)ctx;
+	(void)priority;
+	(void)file;
+	(void)line;
+	fprintf(capture.real, "libtagdax: %s: ", fn);
+	vfprintf(capture.real, format, args);
+}
+
+static void capture_start(struct cli *cli)
+{
+	FILE *mem = open_memstream(&capture.text, &capture.len);
+
+	if (!mem)
+		return; /* errors stay plain text: better than none */
+	capture.real = stderr;
+	stderr = mem;
+	tagdax_set_log_fn(cli->ctx, log_to_real_stderr);
+}
+
+static const char *error_class(int rc)
+{
+	switch (rc) {
+	case EXIT_NOTFOUND:
+		return "NotFound";
+	case EXIT_USAGE:
+		return "InvalidUsage";
+	case EXIT_AMBIGUOUS:
+		return "Ambiguous";
+	case EXIT_UNCLAIMED:
+		return "Unclaimed";
+	case EXIT_PENDING:
+		return "Pending";
+	case EXIT_ALREADY:
+		return "AlreadyDone";
+	default:
+		return "SystemError";
+	}
+}
+
+static void capture_end(int rc)
+{
+	struct json_object *err, *obj;
+	char *desc;
+	size_t n;
+
+	if (!capture.real)
+		return;
+	fclose(stderr);
+	stderr = capture.real;
+	capture.real = NULL;
+	desc = capture.text ? capture.text : "";
+	if (rc == EXIT_OK) {
+		fputs(desc, stderr);
+		free(capture.text);
+		return;
+	}
+	if (!strncmp(desc, "tagdax: ", 8))
+		desc += 8;
+	for (n = strlen(desc); n && desc[n - 1] == '\n'; n--)
+		desc[n - 1] = '\0';
+	err = json_object_new_object();
+	json_object_object_add(err, "class", json_object_new_string(error_class(rc)));
+	json_object_object_add(err, "desc", json_object_new_string(desc));
+	json_object_object_add(err, "exit_code", json_object_new_int(rc));
+	obj = json_object_new_object();
+	json_object_object_add(obj, "error", err);
+	print_json(obj);
+	json_object_put(obj);
+	free(capture.text);
+}
 
 enum { OPT_SYSFS = 256, OPT_DEV, OPT_CONFIG, OPT_RUN, OPT_VERSION };
 
@@ -135,6 +308,12 @@ static int set_root(struct cli *cli, int opt, const char *value)
 		rc = tagdax_set_dev_root(cli->ctx, value);
 		break;
 	case OPT_CONFIG:
+		/* a table named on purpose must exist: a typo must not read as
+		 * "no device carries tag" (the default table may be absent) */
+		if (*value && access(value, F_OK)) {
+			fprintf(stderr, "tagdax: --config %s: %s\n", value, strerror(errno));
+			return EXIT_USAGE;
+		}
 		rc = tagdax_set_config(cli->ctx, value);
 		break;
 	default:
@@ -142,6 +321,38 @@ static int set_root(struct cli *cli, int opt, const char *value)
 		break;
 	}
 	return rc ? usage_error(cli, "bad value '%s'", value) : 0;
+}
+
+static int new_ctx(struct cli *cli)
+{
+	int rc = tagdax_new(&cli->ctx);
+
+	if (rc == -EINVAL) {
+		fprintf(stderr, "tagdax: TAGDAX_LOG='%s' is not a log level (err, warning, "
+			"notice, info, debug, or 0-7)\n", getenv("TAGDAX_LOG"));
+		return EXIT_USAGE;
+	}
+	if (rc) {
+		fprintf(stderr, "tagdax: cannot start: %s\n", strerror(-rc));
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
+}
+
+static int dispatch(struct cli *cli, int argc, char **argv)
+{
+	int cmd = find_command(argv[0]);
+
+	if (cmd < 0)
+		return usage_error(cli, "unknown command '%s'", argv[0]);
+	cli_topic(argv[0], argc > 1 ? argv[1] : NULL, cli->topic, sizeof(cli->topic));
+	if (wants_help(argc, argv))
+		return print_help(cli, argc, argv);
+	if (json_requested(argc, argv))
+		capture_start(cli);
+	optind = 1;
+	opterr = 1;
+	return commands[cmd].fn(cli, argc, argv);
 }
 
 int main(int argc, char **argv)
@@ -159,10 +370,9 @@ int main(int argc, char **argv)
 	struct cli cli = { .prog = "tagdax" };
 	int opt, rc;
 
-	if (tagdax_new(&cli.ctx)) {
-		fprintf(stderr, "tagdax: out of memory\n");
-		return EXIT_SYSTEM;
-	}
+	rc = new_ctx(&cli);
+	if (rc)
+		return rc;
 	/* Root options may come before or after the command name: take them
 	 * out of argv wherever they are, leaving the command's own options. */
 	opterr = 0;
@@ -201,7 +411,7 @@ int main(int argc, char **argv)
 				rc = EXIT_OK;
 				goto out;
 			} else if (opt == OPT_VERSION) {
-				puts(TAGDAX_VERSION);
+				printf("tagdax %s\n", TAGDAX_VERSION);
 				rc = EXIT_OK;
 				goto out;
 			} else if (opt == 'v') {
@@ -222,19 +432,11 @@ int main(int argc, char **argv)
 	}
 	argc = out;
 	argv[argc] = NULL;
-	if (argc < 2) {
+	if (argc < 2)
 		rc = usage_error(&cli, "no command given");
-		goto out;
-	}
-	rc = -1;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name)) {
-			optind = 1;
-			opterr = 1;
-			rc = commands[i].fn(&cli, argc - 1, argv + 1);
-		}
-	if (rc < 0)
-		rc = usage_error(&cli, "unknown command '%s'", argv[1]);
+	else
+		rc = dispatch(&cli, argc - 1, argv + 1);
+	capture_end(rc);
 out:
 	tagdax_unref(cli.ctx);
 	return rc;

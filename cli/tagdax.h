@@ -16,12 +16,14 @@ enum {
 	EXIT_UNCLAIMED = 4, /* the tag is on extents no device claimed */
 	EXIT_SYSTEM = 5,    /* a system error */
 	EXIT_PENDING = 6,   /* fabric add/share: offered, not yet accepted at the timeout */
+	EXIT_ALREADY = 7,   /* nothing to do: it is already so (claimed, attached, stopped) */
 };
 
 struct cli {
 	struct tagdax_ctx *ctx;
 	const char *prog;
 	bool json;
+	char topic[64]; /* "list", "fabric add": what usage errors point at */
 };
 
 /* Parses a tag argument; prints the error and returns false if malformed. */
@@ -29,8 +31,14 @@ bool cli_tag(const char *text, struct tagdax_tag *tag);
 /* Reports a resolve/wait result and maps it to an exit code. */
 int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 		       struct tagdax_dev *dev);
+/* Whether the admin table exists but cannot be read (says so on stderr). */
+bool cli_table_unreadable(struct cli *cli);
 struct json_object *dev_to_json(struct tagdax_dev *dev);
+/* -u/--human: dev_to_json() writes sizes as "2.00 MiB" strings. */
+void cli_json_set_human(bool on);
 void print_json(struct json_object *obj);
+/* "sharable,readonly": the device's flags as the table writes them ("" for none). */
+const char *cli_flags_text(unsigned int flags);
 int usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses a timeout in seconds ("30", "2.5"); -1 for "forever" on "-1". */
 bool parse_timeout(const char *text, int *ms);
@@ -46,6 +54,11 @@ struct cli_piece {
  * file merged.  *out is malloc'ed; returns how many, or -ENOMEM. */
 int cli_pieces(struct tagdax_dev *dev, struct cli_piece **out);
 
+/* help.c: the help text of every command; a topic is "CMD" or "GROUP SUB".
+ * Writes the topic to out; returns its index, or -1 if it has no text. */
+int cli_topic(const char *cmd, const char *sub, char *out, size_t len);
+const char *cli_help_text(int topic);
+
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_resolve(struct cli *cli, int argc, char **argv);
 int cmd_wait(struct cli *cli, int argc, char **argv);
@@ -54,5 +67,6 @@ int cmd_claim(struct cli *cli, int argc, char **argv);
 int cmd_udev_id(struct cli *cli, int argc, char **argv);
 int cmd_fabric(struct cli *cli, int argc, char **argv);
 int cmd_vm(struct cli *cli, int argc, char **argv);
+int cmd_cdi(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "size.h"
 
 #define DEFAULT_EVENT_LOG_SIZE 256
 /* Record handles run 1..65535 (eventlog.c), so no log may hold more records. */
@@ -32,31 +33,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 int fabric_parse_size(const char *text, uint64_t *out)
 {
-	unsigned long long v;
-	unsigned int shift = 0;
-	char *end;
-
-	if (!text || !isdigit((unsigned char)*text))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(text, &end, 0);
-	if (errno)
-		return -EINVAL;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	case 'T': shift = 40; end++; break;
-	default: break;
-	}
-	if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
-		end += strlen(end);
-	if (*end)
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*out = (uint64_t)v << shift;
-	return 0;
+	return util_parse_size(text, out);
 }
 
 /* A size field: a JSON string with a suffix or a non-negative integer. */

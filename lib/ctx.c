@@ -45,7 +45,7 @@ static int log_priority_parse(const char *text)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i] && strcasecmp(text, names[i]) == 0)
 			return (int)i;
-	return LOG_ERR;
+	return -EINVAL;
 }
 
 int ctx_dir_fd(struct tagdax_ctx *ctx, int *fd, const char *root, const char *rel)
@@ -123,8 +123,13 @@ TAGDAX_EXPORT int tagdax_new(struct tagdax_ctx **out)
 	ctx->log_fn = log_stderr;
 	ctx->log_priority = LOG_ERR;
 	ctx->sysfs_fd = ctx->index_fd = ctx->inotify_fd = -1;
+	/* a misspelt level is refused, not silently taken as "err" */
 	env = getenv("TAGDAX_LOG");
-	if (env)
+	if (env && *env && log_priority_parse(env) < 0) {
+		free(ctx);
+		return -EINVAL;
+	}
+	if (env && *env)
 		ctx->log_priority = log_priority_parse(env);
 	devlist_init(&ctx->devs);
 	devlist_init(&ctx->resolved);

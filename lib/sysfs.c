@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "private.h"
+#include "size.h"
 
 char *path_join(const char *root, const char *rel)
 {
@@ -96,27 +97,7 @@ int parse_u64(const char *text, uint64_t *val)
 
 int parse_size(const char *text, uint64_t *val)
 {
-	static const char suffixes[] = "KMGT";
-	char num[32];
-	size_t len = text ? strlen(text) : 0;
-	const char *s;
-	uint64_t v;
-	unsigned int shift = 0;
-
-	if (len == 0 || len >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, text, len + 1);
-	s = len > 1 ? memchr(suffixes, toupper((unsigned char)num[len - 1]), 4) : NULL;
-	if (s) {
-		shift = 10 * (unsigned int)(s - suffixes + 1);
-		num[len - 1] = '\0';
-	}
-	if (parse_u64(num, &v))
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*val = v << shift;
-	return 0;
+	return util_parse_size(text, val);
 }
 
 int sysfs_read_u64(struct tagdax_ctx *ctx, uint64_t *val, const char *fmt, ...)

@@ -34,7 +34,8 @@ struct tagdax_tag {
 
 #define TAGDAX_TAG_STRLEN 37 /* 36 characters and a NUL */
 
-/* Context */
+/* Context.  tagdax_new() fails with -EINVAL when TAGDAX_LOG is set to
+ * something that is not a level (err, warning, notice, info, debug, 0-7). */
 int tagdax_new(struct tagdax_ctx **ctx);
 struct tagdax_ctx *tagdax_ref(struct tagdax_ctx *ctx);
 struct tagdax_ctx *tagdax_unref(struct tagdax_ctx *ctx);

@@ -46,7 +46,15 @@ echo "list"
 expect_rc 0 "$TAGDAX" list
 contains "$OUT" "$A  cxl      $T/dev/dax0.0"
 contains "$OUT" "$B  cxl      (unclaimed)"
-[ "$(wc -l <<<"$OUT")" = 2 ] || fail "expected 2 lines: $OUT"
+[ "$(wc -l <<<"$OUT")" = 3 ] || fail "expected a header and 2 lines: $OUT"
+[ "$(head -1 <<<"$OUT" | tr -s ' ')" = "TAG PROVIDER PATH SIZE FLAGS" ] || fail "header: $OUT"
+contains "$(grep "^$B" <<<"$OUT")" "unclaimed"
+expect_rc 0 "$TAGDAX" list --no-headings
+[ "$(wc -l <<<"$OUT")" = 2 ] || fail "--no-headings: $OUT"
+expect_rc 0 "$TAGDAX" list -u
+contains "$OUT" "4.00 MiB"
+expect_rc 0 "$TAGDAX" list --json --human "$A"
+json ".[0].size == \"4.00 MiB\" and .[0].align == \"2.00 MiB\" and .[0].chardev == \"dax0.0\""
 
 echo "list --json"
 expect_rc 0 "$TAGDAX" list --json
@@ -87,7 +95,7 @@ expect_rc 0 "$TAGDAX" claim $B
 [ "$(cat "$T/sys/bus/dax/drivers/device_dax/bind")" = dax0.1 ] || fail "seed not bound"
 expect_rc 0 "$TAGDAX" resolve $B
 [ "$OUT" = "$T/dev/dax0.1" ] || fail "resolve after claim printed '$OUT'"
-expect_rc 2 "$TAGDAX" claim $B
+expect_rc 7 "$TAGDAX" claim $B    # a repeat: nothing to do, a distinct code
 contains "$ERR" "already claimed by $T/dev/dax0.1"
 expect_rc 1 "$TAGDAX" claim $C
 

@@ -3,10 +3,13 @@
 . "$TESTLIB"
 A=5be13bce-1d7a-4c1e-9b2f-3f6c2a1d0e55
 truncate -s 8M "$T/mem"
-echo "$A mem 2M 4M" > "$T/tags.conf"
+echo "$A mem 2M 4M sharable,readonly" > "$T/tags.conf"
 
 expect_rc 0 "$TAGDAX" exec --tag "$A" -- sh -c 'echo "$TAGDAX_TAG $TAGDAX_PATH $TAGDAX_OFFSET $TAGDAX_SIZE $TAGDAX_PROVIDER"'
 [ "$OUT" = "$A $T/mem 2097152 4194304 table" ] || fail "exec env: $OUT"
+# and the device's flags, as the table writes them
+expect_rc 0 "$TAGDAX" exec --tag "$A" -- sh -c 'echo "$TAGDAX_FLAGS"'
+[ "$OUT" = "sharable,readonly" ] || fail "exec flags: $OUT"
 # the program's exit code is passed through
 expect_rc 7 "$TAGDAX" exec --tag "$A" -- sh -c 'exit 7'
 # the program's own options are not taken by tagdax

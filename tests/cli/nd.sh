@@ -50,7 +50,7 @@ nddev 3 btt3.0
 disk 3 btt3.0 pmem3s $((7 * MiB))
 
 echo "list"
-expect_rc 0 "$TAGDAX" list
+expect_rc 0 "$TAGDAX" list --no-headings
 contains "$OUT" "$A  nd       $T/dev/pmem0"
 contains "$OUT" "$B  nd       $T/dev/pmem1"
 contains "$OUT" "$C  nd       $T/dev/dax2.0"

@@ -39,6 +39,20 @@ cp "$T/tags.conf" "$T/other.conf"; rm "$T/tags.conf"
 expect_rc 1 "$TAGDAX" resolve "$A"
 expect_rc 0 "$TAGDAX" --config "$T/other.conf" resolve "$A"
 
+# a table this user cannot read is reported as such, not as "no device"
+command -v setpriv > /dev/null || fail "setpriv (util-linux) is needed"
+cp "$T/other.conf" "$T/tags.conf"; chmod 0600 "$T/tags.conf"; chmod 0755 "$T"
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+expect_rc 5 "${NOBODY[@]}" "$TAGDAX" resolve "$A"
+contains "$ERR" "cannot read the tag table $T/tags.conf: Permission denied (run as root"
+not_contains "$ERR" "no device carries"
+expect_rc 5 "${NOBODY[@]}" "$TAGDAX" list; contains "$ERR" "cannot read the tag table"
+expect_rc 5 "${NOBODY[@]}" "$TAGDAX" resolve --json "$A"
+[ "$(jq -r .error.class <<< "$OUT")" = SystemError ] || fail "json: $OUT"
+contains "$OUT" "Permission denied"
+expect_rc 0 "$TAGDAX" resolve "$A"   # root reads it
+chmod 0700 "$T"
+
 # a duplicate tag on a second file is ambiguous: both listed, neither chosen
 truncate -s 8M "$T/mem2"
 printf '%s mem\n%s mem2\n' "$A" "$A" > "$T/tags.conf"

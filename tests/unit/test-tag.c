@@ -77,6 +77,14 @@ static void numbers(void **state)
 	assert_int_equal(parse_size("M", &v), -EINVAL);
 	assert_int_equal(parse_size("16777216T", &v), -ERANGE);
 	assert_int_equal(parse_size("2 ", &v), -EINVAL);
+	/* one vocabulary: the table reads sizes as the fabric and vm do */
+	assert_int_equal(parse_size("2MiB", &v), 0);
+	assert_int_equal(v, 2u << 20);
+	assert_int_equal(parse_size("2mb", &v), -EINVAL);
+	assert_int_equal(parse_size("2MB", &v), 0);
+	assert_int_equal(v, 2u << 20);
+	assert_int_equal(parse_size("1.5G", &v), -EINVAL);
+	assert_int_equal(parse_size("-1", &v), -EINVAL);
 }
 
 int main(void)
