@@ -315,7 +315,9 @@ static int load_dax(struct tagdax_dev *dev, const struct ns_top *top)
 		dev->resource = v;
 	if (bound_to_kmem(dev->ctx, top->name))
 		return dev_set_str(&dev->mode, "kmem");
-	return 0;
+	/* mappers hold a shared lock on the node itself: whoever takes the
+	 * device away can take it exclusively and know nobody maps it */
+	return dev_set_str(&dev->lock_path, dev->path);
 }
 
 /* A block device's size is in 512-byte sectors, whatever its block size.

@@ -7,6 +7,8 @@
  *                                "addr ADDR size SIZE align ALIGN aligned 0|1"
  *   tdx-dax hold TAG FILE        map TAG, create FILE, keep the mapping until
  *                                FILE is removed (the in-use lock is held)
+ *   tdx-dax trylock FILE         take an exclusive flock on FILE and let go:
+ *                                exit 0 if granted, 4 if someone holds a lock
  *   tdx-dax poke DEV ALIGN OFFSET FILE
  *                                copy FILE to OFFSET of DEV through mmap (devdax
  *                                nodes have no write()); ALIGN: DEV's alignment
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,6 +89,20 @@ static int cmd_hold(const char *text, const char *file)
 	return rc;
 }
 
+static int cmd_trylock(const char *file)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = 0;
+
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB)) {
+		rc = fd >= 0 && errno == EWOULDBLOCK ? 4 : 3;
+		if (rc == 3)
+			fprintf(stderr, "tdx-dax: trylock %s: %s\n", file, strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static int cmd_poke(const char *dev, const char *align_text, const char *off_text,
 		    const char *file)
 {
@@ -120,8 +137,11 @@ int main(int argc, char **argv)
 		return cmd_map(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "hold"))
 		return cmd_hold(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "trylock"))
+		return cmd_trylock(argv[2]);
 	if (argc == 6 && !strcmp(argv[1], "poke"))
 		return cmd_poke(argv[2], argv[3], argv[4], argv[5]);
-	fprintf(stderr, "usage: tdx-dax map TAG | hold TAG FILE | poke DEV ALIGN OFFSET FILE\n");
+	fprintf(stderr, "usage: tdx-dax map TAG | hold TAG FILE | trylock FILE |\n"
+			"       poke DEV ALIGN OFFSET FILE\n");
 	return 2;
 }

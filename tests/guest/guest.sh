@@ -143,15 +143,12 @@ map_devdax() {
 	tdx-dax hold "$U_A" /tmp/held &
 	i=0
 	while [ ! -e /tmp/held ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-	if flock -n -x "/dev/$DAX_A" true; then
-		fail map-lock "an exclusive lock on /dev/$DAX_A was granted while mapped"
-	else
-		pass map-lock
-	fi
+	tdx-dax trylock "/dev/$DAX_A"
+	expect map-lock "exclusive flock on /dev/$DAX_A while mapped (exit)" $? 4
 	rm -f /tmp/held
 	wait
-	if flock -n -x "/dev/$DAX_A" true; then pass map-lock-released
-	else fail map-lock-released "still locked after unmap"; fi
+	tdx-dax trylock "/dev/$DAX_A"
+	expect map-lock-released "exclusive flock on /dev/$DAX_A after unmap (exit)" $? 0
 }
 
 # Item 3: famfs superblocks written at offset 0 of the real device.

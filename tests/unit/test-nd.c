@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -439,6 +440,32 @@ static void unbound_dax_skipped(void **state)
 	assert_non_null(strstr(fixture_log(), "no driver bound"));
 }
 
+/* Mapping a devdax device holds a shared lock on its node for as long as the
+ * mapping lives; whoever takes the device away (reconfigures, destroys it)
+ * takes it exclusively first, and a mapping is refused while they hold it. */
+static void devdax_in_use_lock(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag c = test_tag(TAG_C);
+	struct tagdax_map *map;
+	struct tagdax_dev *dev;
+	int fd;
+
+	four_modes(fx);
+	assert_int_equal(fake_file(&fx->f, "dev/dax2.0", 60 * MiB), 0);
+	fd = open(root_path(fx, "dev/dax2.0"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &c, &dev), 0);
+	assert_int_equal(tagdax_map(dev, 0, &map), 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	tagdax_unmap(map);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(tagdax_map(dev, 0, &map), -EBUSY);
+	assert_int_equal(flock(fd, LOCK_UN), 0);
+	close(fd);
+}
+
 /* ndctl's own mode names are taken as they are. */
 static void ndctl_mode_names(void **state)
 {
@@ -465,6 +492,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ndctl_mode_names, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(info_block_uuid, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(unbound_dax_skipped, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(devdax_in_use_lock, fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
