@@ -78,7 +78,15 @@ udev_and_wait() {
 	expect wait-returns "tagdax wait (rc, output)" "$rc $out" "0 /dev/$DAX_A"
 	settle
 	expect udev-by-tag-link "/dev/dax/by-tag/$U_A" "$(readlink "/dev/dax/by-tag/$U_A")" "../../$DAX_A"
+	if [ "$(readlink "/dev/dax/by-tag/$U_A")" != "../../$DAX_A" ]; then
+		ls -l /dev/dax/by-tag/
+		udevadm info --no-pager "/dev/$DAX_A"
+	fi
 	expect udev-index "/run/tagdax/by-tag/$U_A" "$(readlink "/run/tagdax/by-tag/$U_A")" "nd $NS_A"
+	# the info block's uuid names it too (see nd-info-uuid)
+	INFO_A=$(jq -r .uuid /tmp/ns-a.json)
+	expect udev-by-tag-link-info "/dev/dax/by-tag/<info-block uuid $INFO_A>" \
+		"$(readlink "/dev/dax/by-tag/$INFO_A")" "../../$DAX_A"
 }
 
 # Item 1: the nd provider, against ndctl and daxctl.
@@ -96,6 +104,7 @@ nd_devdax() {
 	expect nd-resource "resource (tagdax, bus/dax)" "$(js "$j" .resource)" \
 		"$(attr dax/devices/$DAX_A/resource)"
 	RES_A=$(attr dax/devices/$DAX_A/resource)
+	say val devdax-resource "$RES_A namespace $(attr nd/devices/$NS_A/resource)"
 	# ndctl shows the info block's uuid as "uuid", ours as "raw_uuid"
 	info=$(ns_of "$U_A")
 	expect nd-raw-uuid "ndctl raw_uuid" "$(js "$info" .raw_uuid)" "$U_A"
@@ -114,6 +123,7 @@ nd_fsdax() {
 	j=$(tagdax resolve --json "$U_B")
 	expect fsdax-path "resolve path" "$(js "$j" .path)" "/dev/$(js "$n" .blockdev)"
 	expect fsdax-mode "mode" "$(js "$j" .mode)" fsdax
+	say val fsdax-resource "$(js "$j" .resource) namespace $(attr nd/devices/$NS_B/resource)"
 	expect fsdax-align "align (tagdax, ndctl)" "$(js "$j" .align)" "$(js "$n" .align)"
 	expect fsdax-size "size (tagdax, block device)" "$(js "$j" .size)" \
 		"$(( $(cat /sys/block/$(js "$n" .blockdev)/size) * 512 ))"
