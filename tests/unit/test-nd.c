@@ -62,6 +62,8 @@ static void nd_attr(struct fixture *fx, unsigned int region, const char *name, c
 
 	snprintf(rel, sizeof(rel), "sys/devices/ndbus0/region%u/%s/%s", region, name, file);
 	assert_int_equal(fake_write(&fx->f, rel, "%s\n", value), 0);
+	if (!strcmp(file, "resource"))
+		assert_int_equal(fake_mode(&fx->f, rel, 0400), 0); /* as the kernel has it */
 }
 
 /* A namespace; uuid NULL leaves the attribute out (an io namespace). */
