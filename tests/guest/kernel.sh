@@ -99,6 +99,7 @@ else
 fi >> "$T/kern.log"
 
 results=$(tr -d '\r' < "$T/kern.log" | sed -n 's/^TDX check //p')
+tr -d '\r' < "$T/kern.log" | sed -n 's/^TDX val /measured: /p'
 echo "$results"
 bad=0
 for c in $CHECKS; do
