@@ -148,17 +148,22 @@ map_devdax() {
 	expect map-host-bytes "text at device offset $((mib << 20)) - $off" \
 		"$(tdx-map read "$U_A" $(( (mib << 20) - off )) 64)" "$want"
 	tdx-map write "$U_A" 12M "guest-wrote-at-12M" && say val guest-wrote 12M
-	# the in-use lock, on the device node itself
+	lock_check map "$U_A"
+}
+
+# lock_check NAME TAG: while tdx-dax maps TAG, nobody gets an exclusive flock
+# on its node; once it unmaps, one can
+lock_check() {
+	local i=0
 	rm -f /tmp/held
-	tdx-dax hold "$U_A" /tmp/held &
-	i=0
+	tdx-dax hold "$2" /tmp/held &
 	while [ ! -e /tmp/held ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	tdx-dax trylock "/dev/$DAX_A"
-	expect map-lock "exclusive flock on /dev/$DAX_A while mapped (exit)" $? 4
+	expect "$1-lock" "exclusive flock on /dev/$DAX_A while mapped (exit)" $? 4
 	rm -f /tmp/held
 	wait
 	tdx-dax trylock "/dev/$DAX_A"
-	expect map-lock-released "exclusive flock on /dev/$DAX_A after unmap (exit)" $? 0
+	expect "$1-lock-released" "exclusive flock on /dev/$DAX_A after unmap (exit)" $? 0
 }
 
 # Item 3: famfs superblocks written at offset 0 of the real device.
@@ -171,6 +176,7 @@ famfs_devdax() {
 		"famfs /dev/$DAX_A"
 	expect famfs-dev-uuid "resolve of the device uuid" "$(tagdax resolve "$FS_DEV_UUID")" \
 		"/dev/$DAX_A"
+	lock_check famfs "$FS_UUID"
 	expect famfs-resource "resource (famfs, nd)" "$(js "$j" .resource)" \
 		"$(tagdax resolve --json "$U_A" | jq -r .resource)"
 	tdx-dax poke "/dev/$DAX_A" "$align" 0 /famfs-bad.sb

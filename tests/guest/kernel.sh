@@ -31,7 +31,7 @@ FS_DEV_UUID=f6f6f6f6-1111-4222-8333-000000000006
 MARK=host-marker-at-MiB-
 CHECKS="setup wait-returns udev-by-tag-link udev-index nd-resolve-path nd-size nd-align
 	udev-by-tag-link-info nd-target-node nd-devname nd-resource nd-raw-uuid nd-info-uuid map-aligned
-	map-host-bytes map-lock map-lock-released famfs-fs-uuid famfs-dev-uuid famfs-resource
+	map-host-bytes map-lock map-lock-released famfs-fs-uuid famfs-dev-uuid famfs-lock famfs-lock-released famfs-resource
 	famfs-corrupt-ignored famfs-nd-unaffected fsdax-path fsdax-mode fsdax-align fsdax-size
 	fsdax-info-uuid hmem-device hmem-resolve hmem-map hmem-bytes no-uuid teardown-gone
 	teardown-wait unbound unbound-rebound system-ram-mode system-ram-map map-guest-bytes"
