@@ -208,7 +208,9 @@ static int add_dev(struct tagdax_ctx *ctx, const struct candidate *c, const uint
 	dev->align = c->align;
 	dev->target_node = c->target_node;
 	dev->resource = c->resource;
-	if (dev_set_str(&dev->mode, "famfs") || dev_add_seg(dev, c->path, 0, c->size) ||
+	/* mappers hold a shared lock on the node: the in-use lock (see map.c) */
+	if (dev_set_str(&dev->mode, "famfs") || dev_set_str(&dev->lock_path, c->path) ||
+	    dev_add_seg(dev, c->path, 0, c->size) ||
 	    dev_add_extent(dev, 0, c->size)) {
 		dev_free(dev);
 		return -ENOMEM;

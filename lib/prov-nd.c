@@ -11,8 +11,20 @@
  *             claimed the namespace; empty for raw
  *   <namespace or its pfn/btt holder>/block/<disk>   the pmem block device
  *   <nd dax holder>/daxA.B                           the device-dax device
+ *   <pfn or nd dax holder>/{uuid,resource,align}     the info block's uuid, and
+ *             where byte 0 of the device is: past the info block and struct
+ *             page reserve (the namespace's resource is its start)
  *
- * A namespace with no device on top (disabled) cannot be used and is skipped.
+ * Two uuids name an fsdax or devdax device: the namespace's (in its labels;
+ * `ndctl list -v` shows it as raw_uuid) and its holder's info block's (what
+ * `ndctl list` shows as "uuid").  Each non-null one is a tag of the device,
+ * as the famfs provider does with its superblock's two.  Every region also
+ * carries idle seeds (namespace of size 0, pfn/dax/btt with an empty uuid);
+ * no namespace names them as its holder, so they are never looked at.
+ *
+ * A namespace with no device on top (disabled), or whose device-dax device has
+ * no driver bound (daxctl disable-device, a failed reconfigure: no node to
+ * map), cannot be used and is skipped.
  * devname is the namespace; probe() also takes the name of the node on top
  * ("pmem0", "dax1.0"), as udev and by-tag links give it.  Namespaces are few
  * (a handful per region), so that lookup walks them.
@@ -35,6 +47,7 @@ const struct tagdax_provider tagdax_provider_nd;
 /* What sits on a namespace, as the name of its node under the dev root. */
 struct ns_top {
 	bool dax;                /* a device-dax char device, else a block device */
+	bool holder;             /* base is a pfn, btt or nd dax holder */
 	char base[NAME_MAX + 1]; /* where it hangs: the namespace or its holder */
 	char name[NAME_MAX + 1];
 };
@@ -132,11 +145,17 @@ static int find_top(struct tagdax_ctx *ctx, const char *ns, struct ns_top *top)
 	if (rc > 0 && !valid_name(holder))
 		return -EINVAL;
 	snprintf(top->base, sizeof(top->base), "%s", rc > 0 ? holder : ns);
+	top->holder = rc > 0;
 	top->dax = false;
 	rc = first_entry(ctx, top->base, "block", valid_name, top->name, sizeof(top->name));
 	if (rc == -ENOENT) {
 		rc = first_entry(ctx, top->base, NULL, is_dax_name, top->name, sizeof(top->name));
 		top->dax = rc == 0;
+	}
+	if (rc == 0 && top->dax &&
+	    sysfs_dax_driver(ctx, top->name, holder, sizeof(holder)) == -ENOENT) {
+		dbg(ctx, "nd: %s: %s has no driver bound\n", ns, top->name);
+		return -ENODEV;
 	}
 	return rc;
 }
@@ -163,13 +182,29 @@ static int read_ns_tag(struct tagdax_ctx *ctx, const char *ns, struct tagdax_tag
 	return 0;
 }
 
-/* Builds a namespace's device from its uuid and the node on top; the rest
- * waits for load_details(). */
+/* One tagged device of namespace ns; the rest waits for load_details(). */
+static int add_dev(struct tagdax_ctx *ctx, const struct tagdax_tag *tag, const char *ns,
+		   const char *path, const struct ns_top *top, struct tagdax_devlist *out)
+{
+	struct tagdax_dev *dev = dev_new(ctx, &tagdax_provider_nd, tag, ns, path);
+
+	if (!dev)
+		return -ENOMEM;
+	dev->priv = malloc(sizeof(*top));
+	if (!dev->priv) {
+		dev_free(dev);
+		return -ENOMEM;
+	}
+	memcpy(dev->priv, top, sizeof(*top));
+	devlist_append(out, dev);
+	return 0;
+}
+
+/* Builds a namespace's devices, one per uuid naming it, from the node on top. */
 static int build_ns(struct tagdax_ctx *ctx, const char *ns, struct tagdax_devlist *out)
 {
 	char path[PATH_MAX];
-	struct tagdax_dev *dev;
-	struct tagdax_tag tag;
+	struct tagdax_tag tag, info;
 	struct ns_top *top;
 	int rc = read_ns_tag(ctx, ns, &tag);
 
@@ -187,14 +222,13 @@ static int build_ns(struct tagdax_ctx *ctx, const char *ns, struct tagdax_devlis
 		free(top);
 		return -ENOENT;
 	}
-	dev = dev_new(ctx, &tagdax_provider_nd, &tag, ns, path);
-	if (!dev) {
-		free(top);
-		return -ENOMEM;
-	}
-	dev->priv = top;
-	devlist_append(out, dev);
-	return 0;
+	rc = add_dev(ctx, &tag, ns, path, top, out);
+	if (rc == 0 && top->holder && sysfs_read_tag(ctx, &info, ND_DEVICES "/%s/uuid",
+						     top->base) == 0 &&
+	    !tagdax_tag_is_null(&info) && !tagdax_tag_equal(&info, &tag))
+		rc = add_dev(ctx, &info, ns, path, top, out);
+	free(top);
+	return rc;
 }
 
 static int scan(struct tagdax_ctx *ctx, struct tagdax_devlist *out)
@@ -266,8 +300,9 @@ static bool bound_to_kmem(struct tagdax_ctx *ctx, const char *name)
 	       !strcmp(driver, "kmem");
 }
 
-/* Device-dax: its own size and alignment, which leave out the namespace's
- * metadata; kmem memory is online as system RAM, with no node to map. */
+/* Device-dax: its own size, alignment and start, which leave out the
+ * namespace's metadata; kmem memory is online as system RAM, with no node to
+ * map. */
 static int load_dax(struct tagdax_dev *dev, const struct ns_top *top)
 {
 	uint64_t v;
@@ -276,15 +311,31 @@ static int load_dax(struct tagdax_dev *dev, const struct ns_top *top)
 		dev->size = v;
 	if (sysfs_read_u64(dev->ctx, &v, DAX_DEVICES "/%s/align", top->name) == 0)
 		dev->align = v;
+	if (sysfs_read_u64(dev->ctx, &v, DAX_DEVICES "/%s/resource", top->name) == 0)
+		dev->resource = v;
 	if (bound_to_kmem(dev->ctx, top->name))
 		return dev_set_str(&dev->mode, "kmem");
-	return 0;
+	/* mappers hold a shared lock on the node itself: whoever takes the
+	 * device away can take it exclusively and know nobody maps it */
+	return dev_set_str(&dev->lock_path, dev->path);
 }
 
-/* A block device's size is in 512-byte sectors, whatever its block size. */
+/* A block device's size is in 512-byte sectors, whatever its block size.
+ * Byte 0 and the alignment: an fsdax pfn holder's, which skip its metadata;
+ * a btt's sectors are not at any one address; raw starts where the namespace
+ * does.  Raw and sector devices map by page. */
 static void load_block(struct tagdax_dev *dev, const struct ns_top *top)
 {
 	uint64_t v;
+
+	dev->align = (uint64_t)sysconf(_SC_PAGESIZE);
+	if (top->holder) {
+		dev->resource = UINT64_MAX;
+		if (sysfs_read_u64(dev->ctx, &v, ND_DEVICES "/%s/resource", top->base) == 0)
+			dev->resource = v;
+		if (sysfs_read_u64(dev->ctx, &v, ND_DEVICES "/%s/align", top->base) == 0 && v)
+			dev->align = v;
+	}
 
 	if (sysfs_read_u64(dev->ctx, &v, ND_DEVICES "/%s/block/%s/size", top->base, top->name) ==
 		    0 &&

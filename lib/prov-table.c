@@ -79,6 +79,20 @@ static int char_dev_size(struct tagdax_ctx *ctx, dev_t rdev, uint64_t *size)
 	return sysfs_read_u64(ctx, size, "dev/char/%u:%u/size", major(rdev), minor(rdev));
 }
 
+/* A dax device maps only at its alignment, which it says in sysfs; 0 (the
+ * page size) for anything else. */
+static uint64_t char_dev_align(struct tagdax_ctx *ctx, const char *path)
+{
+	struct stat st;
+	uint64_t v;
+
+	if (stat(path, &st) || !S_ISCHR(st.st_mode) ||
+	    sysfs_read_u64(ctx, &v, "dev/char/%u:%u/align", major(st.st_rdev),
+			   minor(st.st_rdev)))
+		return 0;
+	return v;
+}
+
 /* The size of what path names, for entries that run "to the end". */
 static int backing_size(struct tagdax_ctx *ctx, const char *path, uint64_t *size)
 {
@@ -137,6 +151,7 @@ static int add_entry(struct tagdax_ctx *ctx, const struct entry *e, struct tagda
 		return -ENOMEM;
 	dev->offset = e->offset;
 	dev->size = size;
+	dev->align = char_dev_align(ctx, e->path);
 	dev->flags = e->flags;
 	if (dev_add_seg(dev, e->path, e->offset, size) || dev_add_extent(dev, e->offset, size)) {
 		dev_free(dev);

@@ -45,6 +45,9 @@ write sys/devices/ndbus0/region2/dax2.1/dax2.0/size $((62 * MiB))
 write sys/devices/ndbus0/region2/dax2.1/dax2.0/align 2097152
 mkdir -p "$T/sys/bus/dax/devices"
 ln -sfn ../../../devices/ndbus0/region2/dax2.1/dax2.0 "$T/sys/bus/dax/devices/dax2.0"
+# bound to device_dax, as the kernel has it (an unbound one is skipped)
+ln -sfn ../../../../../bus/dax/drivers/device_dax \
+	"$T/sys/devices/ndbus0/region2/dax2.1/dax2.0/driver"
 ns 3 namespace3.0 $D $((8 * MiB)) safe btt3.0
 nddev 3 btt3.0
 disk 3 btt3.0 pmem3s $((7 * MiB))

@@ -41,11 +41,16 @@ matches() {
 	return $((!hit))
 }
 
-# expand TEMPLATE: udev's $devpath and $env{KEY} substitutions.
+# expand TEMPLATE [ESCAPE]: udev's $devpath and $env{KEY} substitutions.  With
+# ESCAPE "replace" (udev's default for SYMLINK, as systemd-udevd 252 does it in
+# a real guest), whitespace inside a substituted value becomes "_": a list of
+# links in one property needs OPTIONS+="string_escape=none".
 expand() {
-	local s=${1//\$devpath/$DEVPATH} re='\$env\{([A-Z_]+)\}'
+	local s=${1//\$devpath/$DEVPATH} re='\$env\{([A-Z_]+)\}' v
 	while [[ $s =~ $re ]]; do
-		s=${s/"${BASH_REMATCH[0]}"/${PROP[${BASH_REMATCH[1]}]:-}}
+		v=${PROP[${BASH_REMATCH[1]}]:-}
+		[ "${2:-none}" = replace ] && v=${v//[[:space:]]/_}
+		s=${s/"${BASH_REMATCH[0]}"/$v}
 	done
 	printf '%s' "$s"
 }
@@ -81,7 +86,9 @@ apply_rule() {
 		ACTION:*|SUBSYSTEM:*|KERNEL:*|ENV:*:[=!]=) ;;
 		GOTO::=) GOTO=${VAL[i]} ;;
 		IMPORT:program:=) import_program "${VAL[i]}" ;;
-		SYMLINK::+=) read -ra more <<< "$(expand "${VAL[i]}")"; LINKS+=("${more[@]}") ;;
+		OPTIONS::+=) [[ ${VAL[i]} = string_escape=* ]] && ESCAPE=${VAL[i]#string_escape=} ;;
+		SYMLINK::+=) read -ra more <<< "$(expand "${VAL[i]}" "$ESCAPE")"
+			LINKS+=("${more[@]}") ;;
 		*) fail "evaluator does not know ${KEY[i]}{${ATTR[i]}}${OP[i]}" ;;
 		esac
 	done
@@ -91,7 +98,7 @@ apply_rule() {
 # event; leaves RAN (did IMPORT run), PROP and LINKS.
 udev_event() {
 	ACTION=$1 SUBSYSTEM=$2 DEVPATH=$3 KERNEL=${3##*/}
-	RAN=0 LINKS=() GOTO= IMPORT_OUT=
+	RAN=0 LINKS=() GOTO= IMPORT_OUT= ESCAPE=replace
 	PROP=([DEVTYPE]=${4:-})
 	while IFS= read -r line; do
 		line=${line%%#*}

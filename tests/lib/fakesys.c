@@ -133,3 +133,11 @@ int fake_symlink(struct fake *f, const char *target, const char *rel)
 	unlink(path);
 	return symlink(target, path) ? -errno : 0;
 }
+
+int fake_mode(struct fake *f, const char *rel, unsigned int mode)
+{
+	char path[4096];
+
+	fake_path(f, rel, path, sizeof(path));
+	return chmod(path, (mode_t)mode) ? -errno : 0;
+}

@@ -22,6 +22,9 @@ int fake_write(struct fake *f, const char *rel, const char *fmt, ...)
 /* A file of size bytes (sparse), creating parents. */
 int fake_file(struct fake *f, const char *rel, uint64_t size);
 int fake_mkdir(struct fake *f, const char *rel);
+/* chmod of root-relative rel: the kernel makes resource attributes 0400 and
+ * /dev/dax* nodes 0600, and the fakes follow it. */
+int fake_mode(struct fake *f, const char *rel, unsigned int mode);
 int fake_symlink(struct fake *f, const char *target, const char *rel);
 int fake_remove(struct fake *f, const char *rel); /* rm -rf */
 /* Fills buf with root/rel. */

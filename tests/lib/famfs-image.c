@@ -72,5 +72,7 @@ int famfs_fake_dax(struct fake *f, const char *name, const struct famfs_superblo
 	if (!rc)
 		rc = fake_write(f, rel, "2097152\n");
 	snprintf(rel, sizeof(rel), "dev/%s", name);
-	return rc ? rc : famfs_sb_write(f, rel, sb, sizeof(*sb), size);
+	if (!rc)
+		rc = famfs_sb_write(f, rel, sb, sizeof(*sb), size);
+	return rc ? rc : fake_mode(f, rel, 0600); /* as the kernel makes /dev/dax* */
 }

@@ -46,6 +46,8 @@ static void attr(struct fixture *fx, const char *name, const char *file, const c
 
 	snprintf(rel, sizeof(rel), "%s/%s", dev_dir(name, dir, sizeof(dir)), file);
 	assert_int_equal(fake_write(&fx->f, rel, "%s\n", value), 0);
+	if (!strcmp(file, "resource"))
+		assert_int_equal(fake_mode(&fx->f, rel, 0400), 0); /* as the kernel has it */
 }
 
 /* A dax device with a tag (or NULL_TAG), size, 2 MiB align and a driver. */

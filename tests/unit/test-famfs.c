@@ -3,6 +3,7 @@
  * kind of bad device skipped (with a reason) while good ones still answer. */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "famfs-image.h"
@@ -163,6 +166,31 @@ static void resolve_and_map(void **state)
 	assert_int_equal(p[0], 0xff);
 	assert_int_equal(p[3], 0x87);
 	tagdax_unmap(map);
+}
+
+/* A mapping holds a shared flock on the node, as for an nd devdax device:
+ * whoever reformats or takes the device away can take it exclusively. */
+static void map_holds_in_use_lock(void **state)
+{
+	struct env *e = *state;
+	struct tagdax_tag fs = test_tag(FS_UUID);
+	struct tagdax_map *map;
+	struct tagdax_dev *a;
+	char path[512];
+	int fd;
+
+	add_good(e, "dax0.0", SIZE_4M);
+	snprintf(path, sizeof(path), "%s/dax0.0", e->f.dev);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(tagdax_resolve(e->ctx, &fs, &a), 0);
+	assert_int_equal(tagdax_map(a, TAGDAX_MAP_READONLY, &map), 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	tagdax_unmap(map);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(tagdax_map(a, TAGDAX_MAP_READONLY, &map), -EBUSY);
+	close(fd);
 }
 
 static void one_tag_when_uuids_equal_or_null(void **state)
@@ -461,6 +489,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(two_tags_one_device),
 		T(resolve_and_map),
+		T(map_holds_in_use_lock),
 		T(one_tag_when_uuids_equal_or_null),
 		T(accepts_independently_computed_crc),
 		T(probe_rereads_the_superblock),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -24,6 +25,10 @@ extern const struct tagdax_provider tagdax_provider_nd;
 #define TAG_D "d4c3b2a1-0000-4000-8000-000000000001"
 #define TAG_E "e0e0e0e0-0000-4000-8000-000000000002"
 #define NULL_TAG "00000000-0000-0000-0000-000000000000"
+/* The info-block uuids of the pfn and dax holders: what `ndctl list` shows as
+ * a namespace's "uuid" (the namespace's own is "raw_uuid", with -v). */
+#define TAG_PFN "11111111-0000-4000-8000-0000000000f1"
+#define TAG_DAX "22222222-0000-4000-8000-0000000000d1"
 #define MiB (1ull << 20)
 
 static const char *root_path(struct fixture *fx, const char *rel)
@@ -57,6 +62,8 @@ static void nd_attr(struct fixture *fx, unsigned int region, const char *name, c
 
 	snprintf(rel, sizeof(rel), "sys/devices/ndbus0/region%u/%s/%s", region, name, file);
 	assert_int_equal(fake_write(&fx->f, rel, "%s\n", value), 0);
+	if (!strcmp(file, "resource"))
+		assert_int_equal(fake_mode(&fx->f, rel, 0400), 0); /* as the kernel has it */
 }
 
 /* A namespace; uuid NULL leaves the attribute out (an io namespace). */
@@ -74,6 +81,25 @@ static void namespace(struct fixture *fx, unsigned int region, const char *name,
 	nd_attr(fx, region, name, "holder", holder);
 }
 
+/* The seeds every region carries: idle pfn, dax and btt devices with an empty
+ * uuid, whose size and resource the kernel refuses to read (ENXIO; absent
+ * here), and an empty namespace of size 0. */
+static void seeds(struct fixture *fx, unsigned int region, unsigned int id)
+{
+	static const char *const kinds[] = { "pfn", "dax", "btt" };
+	char name[32];
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(name, sizeof(name), "%s%u.%u", kinds[i], region, id);
+		nd_dev(fx, region, name);
+		nd_attr(fx, region, name, "uuid", "");
+		nd_attr(fx, region, name, "namespace", "");
+		if (i < 2)
+			nd_attr(fx, region, name, "align", "2097152");
+	}
+	snprintf(name, sizeof(name), "namespace%u.%u", region, id);
+	namespace(fx, region, name, "", 0, "raw", "");
+}
 /* A pmem disk under parent (a namespace, pfn or btt), size in sectors. */
 static void disk(struct fixture *fx, unsigned int region, const char *parent, const char *name,
 		 uint64_t bytes)
@@ -96,20 +122,35 @@ static void four_modes(struct fixture *fx)
 	nd_attr(fx, 0, "namespace0.0", "target_node", "3");
 	disk(fx, 0, "namespace0.0", "pmem0", 16 * MiB);
 
+	/* fsdax: byte 0 of pmem1 is past the info block and struct page
+	 * reserve, at the pfn holder's resource; the holder has its own uuid */
 	namespace(fx, 1, "namespace1.0", TAG_B, 32 * MiB, "memory", "pfn1.0");
+	nd_attr(fx, 1, "namespace1.0", "resource", "0x300000000");
 	nd_dev(fx, 1, "pfn1.0");
 	nd_attr(fx, 1, "pfn1.0", "namespace", "namespace1.0");
+	nd_attr(fx, 1, "pfn1.0", "uuid", TAG_PFN);
+	nd_attr(fx, 1, "pfn1.0", "resource", "0x300200000");
+	nd_attr(fx, 1, "pfn1.0", "align", "2097152");
 	disk(fx, 1, "pfn1.0", "pmem1", 30 * MiB); /* less the struct page reserve */
+	seeds(fx, 1, 1);
 
-	namespace(fx, 2, "namespace2.0", TAG_C, 64 * MiB, "dax", "dax2.1");
-	nd_dev(fx, 2, "dax2.1");
-	assert_int_equal(fake_mkdir(&fx->f, "sys/devices/ndbus0/region2/dax2.1/dax_region"), 0);
-	nd_attr(fx, 2, "dax2.1/dax2.0", "size", "62914560");
-	nd_attr(fx, 2, "dax2.1/dax2.0", "align", "2097152");
-	assert_int_equal(fake_symlink(&fx->f, "../../../devices/ndbus0/region2/dax2.1/dax2.0",
+	/* devdax: the nd dax holder and the device-dax device under it share
+	 * a name, as the kernel names them (region2/dax2.0/dax2.0) */
+	namespace(fx, 2, "namespace2.0", TAG_C, 64 * MiB, "dax", "dax2.0");
+	nd_attr(fx, 2, "namespace2.0", "resource", "0x340000000");
+	nd_dev(fx, 2, "dax2.0");
+	nd_attr(fx, 2, "dax2.0", "uuid", TAG_DAX);
+	nd_attr(fx, 2, "dax2.0", "resource", "0x340400000");
+	nd_attr(fx, 2, "dax2.0", "align", "2097152");
+	assert_int_equal(fake_mkdir(&fx->f, "sys/devices/ndbus0/region2/dax2.0/dax_region"), 0);
+	nd_attr(fx, 2, "dax2.0/dax2.0", "size", "62914560");
+	nd_attr(fx, 2, "dax2.0/dax2.0", "align", "2097152");
+	nd_attr(fx, 2, "dax2.0/dax2.0", "resource", "0x340400000");
+	assert_int_equal(fake_symlink(&fx->f, "../../../devices/ndbus0/region2/dax2.0/dax2.0",
 				      "sys/bus/dax/devices/dax2.0"), 0);
 	assert_int_equal(fake_symlink(&fx->f, "../../../../../bus/dax/drivers/device_dax",
-				      "sys/devices/ndbus0/region2/dax2.1/dax2.0/driver"), 0);
+				      "sys/devices/ndbus0/region2/dax2.0/dax2.0/driver"), 0);
+	seeds(fx, 2, 1);
 
 	namespace(fx, 3, "namespace3.0", TAG_D, 8 * MiB, "safe", "btt3.0");
 	nd_dev(fx, 3, "btt3.0");
@@ -155,7 +196,7 @@ static void four_personalities(void **state)
 	struct tagdax_dev *dev;
 
 	four_modes(fx);
-	assert_int_equal(count_nd(fx->ctx), 4);
+	assert_int_equal(count_nd(fx->ctx), 6); /* the pfn and dax info-block uuids too */
 
 	dev = listed(fx->ctx, TAG_A);
 	assert_non_null(dev);
@@ -166,6 +207,7 @@ static void four_personalities(void **state)
 	assert_int_equal(tagdax_dev_get_size(dev), 16 * MiB);
 	assert_int_equal(tagdax_dev_get_resource(dev), 0x240000000ull);
 	assert_int_equal(tagdax_dev_get_target_node(dev), 3);
+	assert_int_equal(tagdax_dev_get_align(dev), 4096); /* a block device maps by page */
 	assert_int_equal(tagdax_dev_get_flags(dev), 0);
 	assert_one_extent(dev, 16 * MiB);
 
@@ -175,7 +217,8 @@ static void four_personalities(void **state)
 	assert_string_equal(tagdax_dev_get_mode(dev), "fsdax");
 	assert_int_equal(tagdax_dev_get_size(dev), 30 * MiB); /* the disk's, not the namespace's */
 	assert_int_equal(tagdax_dev_get_target_node(dev), -1);
-	assert_int_equal(tagdax_dev_get_resource(dev), UINT64_MAX);
+	assert_int_equal(tagdax_dev_get_resource(dev), 0x300200000ull); /* the pfn's: byte 0 */
+	assert_int_equal(tagdax_dev_get_align(dev), 2 * MiB);           /* the pfn's */
 	assert_one_extent(dev, 30 * MiB);
 
 	dev = listed(fx->ctx, TAG_C);
@@ -184,6 +227,7 @@ static void four_personalities(void **state)
 	assert_string_equal(tagdax_dev_get_mode(dev), "devdax");
 	assert_int_equal(tagdax_dev_get_size(dev), 60 * MiB);
 	assert_int_equal(tagdax_dev_get_align(dev), 2 * MiB);
+	assert_int_equal(tagdax_dev_get_resource(dev), 0x340400000ull); /* the dax device's */
 	assert_string_equal(tagdax_dev_get_region(dev), "region2");
 
 	dev = listed(fx->ctx, TAG_D);
@@ -191,6 +235,8 @@ static void four_personalities(void **state)
 	assert_string_equal(tagdax_dev_get_path(dev), root_path(fx, "dev/pmem3s"));
 	assert_string_equal(tagdax_dev_get_mode(dev), "sector");
 	assert_int_equal(tagdax_dev_get_size(dev), 7 * MiB);
+	assert_int_equal(tagdax_dev_get_align(dev), 4096);
+	assert_int_equal(tagdax_dev_get_resource(dev), UINT64_MAX); /* btt: no linear byte 0 */
 
 	/* listed in namespace order */
 	dev = tagdax_dev_get_first(fx->ctx);
@@ -221,7 +267,7 @@ static void unusable_skipped(void **state)
 	nd_dev(fx, 9, "namespace01.0"); /* not a namespace name */
 	nd_attr(fx, 9, "namespace01.0", "uuid", TAG_E);
 
-	assert_int_equal(count_nd(fx->ctx), 4);
+	assert_int_equal(count_nd(fx->ctx), 6);
 	assert_int_equal(tagdax_resolve(fx->ctx, &e, &dev), -ENOENT);
 	assert_int_equal(tagdax_resolve(fx->ctx, &a, &dev), 0);
 	assert_non_null(strstr(fixture_log(), "nd: namespace4.0: no tag (uuid not set)"));
@@ -283,12 +329,13 @@ static void identify_by_node(void **state)
 {
 	static const struct {
 		const char *node, *tag, *ns;
+		int count; /* with the holder's info-block uuid */
 	} cases[] = {
-		{ "pmem0", TAG_A, "namespace0.0" },
-		{ "pmem1", TAG_B, "namespace1.0" },
-		{ "dax2.0", TAG_C, "namespace2.0" },
-		{ "pmem3s", TAG_D, "namespace3.0" },
-		{ "namespace1.0", TAG_B, "namespace1.0" },
+		{ "pmem0", TAG_A, "namespace0.0", 1 },
+		{ "pmem1", TAG_B, "namespace1.0", 2 },
+		{ "dax2.0", TAG_C, "namespace2.0", 2 },
+		{ "pmem3s", TAG_D, "namespace3.0", 1 },
+		{ "namespace1.0", TAG_B, "namespace1.0", 2 },
 	};
 	struct fixture *fx = *state;
 	struct tagdax_dev *devs[4];
@@ -298,7 +345,7 @@ static void identify_by_node(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct tagdax_tag t = test_tag(cases[i].tag);
 
-		assert_int_equal(tagdax_identify(fx->ctx, cases[i].node, devs, 4), 1);
+		assert_int_equal(tagdax_identify(fx->ctx, cases[i].node, devs, 4), cases[i].count);
 		assert_string_equal(tagdax_dev_get_provider(devs[0]), "nd");
 		assert_string_equal(tagdax_dev_get_devname(devs[0]), cases[i].ns);
 		assert_true(tagdax_tag_equal(tagdax_dev_get_tag(devs[0]), &t));
@@ -328,7 +375,7 @@ static void readonly_and_kmem(void **state)
 	tagdax_unmap(map);
 
 	assert_int_equal(fake_symlink(&fx->f, "../../../../../bus/dax/drivers/kmem",
-				      "sys/devices/ndbus0/region2/dax2.1/dax2.0/driver"), 0);
+				      "sys/devices/ndbus0/region2/dax2.0/dax2.0/driver"), 0);
 	assert_int_equal(tagdax_resolve(fx->ctx, &c, &dev), 0);
 	assert_string_equal(tagdax_dev_get_mode(dev), "kmem");
 	assert_int_equal(tagdax_map(dev, 0, &map), -ENODEV);
@@ -358,6 +405,69 @@ static void map_block_file(void **state)
 	close(fd);
 }
 
+/* The uuid `ndctl list` shows for an fsdax or devdax namespace is its holder's
+ * info-block uuid: it names the same device as the namespace uuid. */
+static void info_block_uuid(void **state)
+{
+	static const struct {
+		const char *tag, *path;
+	} cases[] = { { TAG_PFN, "dev/pmem1" }, { TAG_DAX, "dev/dax2.0" } };
+	struct fixture *fx = *state;
+	struct tagdax_dev *devs[4], *dev;
+
+	four_modes(fx);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tagdax_tag t = test_tag(cases[i].tag);
+
+		assert_int_equal(tagdax_resolve(fx->ctx, &t, &dev), 0);
+		assert_string_equal(tagdax_dev_get_path(dev), root_path(fx, cases[i].path));
+		assert_string_equal(tagdax_dev_get_devname(dev), i ? "namespace2.0" : "namespace1.0");
+	}
+	/* udev names the node: both tags come back */
+	assert_int_equal(tagdax_identify(fx->ctx, "dax2.0", devs, 4), 2);
+}
+
+/* A dax device whose driver is unbound (a failed reconfigure, daxctl
+ * disable-device) has no node to map: skipped, like a disabled namespace. */
+static void unbound_dax_skipped(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag c = test_tag(TAG_C);
+	struct tagdax_dev *dev;
+
+	four_modes(fx);
+	assert_int_equal(fake_remove(&fx->f, "sys/devices/ndbus0/region2/dax2.0/dax2.0/driver"), 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &c, &dev), -ENOENT);
+	assert_non_null(strstr(fixture_log(), "nd: namespace2.0: no device on top"));
+	assert_non_null(strstr(fixture_log(), "no driver bound"));
+}
+
+/* Mapping a devdax device holds a shared lock on its node for as long as the
+ * mapping lives; whoever takes the device away (reconfigures, destroys it)
+ * takes it exclusively first, and a mapping is refused while they hold it. */
+static void devdax_in_use_lock(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag c = test_tag(TAG_C);
+	struct tagdax_map *map;
+	struct tagdax_dev *dev;
+	int fd;
+
+	four_modes(fx);
+	assert_int_equal(fake_file(&fx->f, "dev/dax2.0", 60 * MiB), 0);
+	fd = open(root_path(fx, "dev/dax2.0"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &c, &dev), 0);
+	assert_int_equal(tagdax_map(dev, 0, &map), 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	tagdax_unmap(map);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(tagdax_map(dev, 0, &map), -EBUSY);
+	assert_int_equal(flock(fd, LOCK_UN), 0);
+	close(fd);
+}
+
 /* ndctl's own mode names are taken as they are. */
 static void ndctl_mode_names(void **state)
 {
@@ -382,6 +492,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(readonly_and_kmem, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(map_block_file, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(ndctl_mode_names, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(info_block_uuid, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(unbound_dax_skipped, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(devdax_in_use_lock, fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

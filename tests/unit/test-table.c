@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <cmocka.h>
 
 #include "private.h"
@@ -51,6 +52,30 @@ static void entries_and_defaults(void **state)
 	assert_int_equal(tagdax_dev_get_offset(dev), 0);
 	assert_int_equal(tagdax_dev_get_size(dev), 4 << 20); /* to the end of the file */
 	assert_int_equal(tagdax_dev_get_flags(dev), 0);
+}
+
+/* A dax device named by the table (an hmem range, say) maps only at its
+ * alignment, which it says in sysfs as it says its size.  /dev/null stands in
+ * for the device node: any character device is looked up by its numbers. */
+static void dax_char_device_align(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag tag = test_tag(TAG_A);
+	struct tagdax_dev *dev;
+	struct stat st;
+	char size[64], align[64];
+
+	assert_int_equal(stat("/dev/null", &st), 0);
+	snprintf(size, sizeof(size), "sys/dev/char/%u:%u/size", major(st.st_rdev),
+		 minor(st.st_rdev));
+	snprintf(align, sizeof(align), "sys/dev/char/%u:%u/align", major(st.st_rdev),
+		 minor(st.st_rdev));
+	assert_int_equal(fake_write(&fx->f, size, "67108864\n"), 0);
+	assert_int_equal(fake_write(&fx->f, align, "2097152\n"), 0);
+	assert_int_equal(fake_write(&fx->f, "tags.conf", "%s /dev/null\n", TAG_A), 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &tag, &dev), 0);
+	assert_int_equal(tagdax_dev_get_size(dev), 64 << 20);
+	assert_int_equal(tagdax_dev_get_align(dev), 2 << 20);
 }
 
 static void bad_lines_skipped(void **state)
@@ -125,6 +150,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(entries_and_defaults),
+		cmocka_unit_test(dax_char_device_align),
 		cmocka_unit_test(bad_lines_skipped),
 		cmocka_unit_test(long_lines_and_fifos),
 		cmocka_unit_test(missing_table_is_empty),

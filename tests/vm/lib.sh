@@ -110,6 +110,7 @@ vm_initramfs() {
 	cp "$SRCDIR/tests/vm/init" "$root/init"
 	cp "$2" "$root/guest.sh"
 	chmod 755 "$root/init" "$root/guest.sh"
+	if [ -n "${VM_INITRAMFS_HOOK:-}" ]; then "$VM_INITRAMFS_HOOK" "$root" || return 1; fi
 	(cd "$root" && find . | "$VM_BUSYBOX" cpio -o -H newc -R 0:0 2>/dev/null) > "$1"
 	rm -rf "$root"
 }
@@ -120,7 +121,8 @@ vm_start() {
 	local name=$1 initrd=$2 append=$3
 	shift 3
 	rm -f "$T/$name.log" "$T/$name.qmp"
-	timeout 90 "$VM_QEMU" -accel tcg -M q35 -cpu qemu64,phys-bits=42 -m 256 -smp 1 \
+	timeout "${VM_TIMEOUT:-90}" "$VM_QEMU" -accel tcg -M q35 -cpu qemu64,phys-bits=42 \
+		-m "${VM_MEM:-256}" -smp 1 \
 		-nodefaults -display none -no-reboot \
 		-serial "file:$T/$name.log" -qmp "unix:$T/$name.qmp,server=on,wait=off" \
 		-kernel "$VM_KERNEL" -initrd "$initrd" \
@@ -169,4 +171,33 @@ vm_dump() {
 	[ -f "$T/$1.log" ] && tr -d '\r' < "$T/$1.log" >&2
 	[ -f "$T/$1.qemu" ] && cat "$T/$1.qemu" >&2
 	echo "---- end of console ----" >&2
+}
+
+# vm_find_modules DIR...: the kernel's modules under drivers/DIR (e.g. nvdimm,
+# dax, acpi/nfit), extracted from its .deb into the cache.  Sets VM_MODDIR
+# (.../lib/modules/VERSION/kernel).  Run after vm_need.
+vm_find_modules() {
+	local ver=${VM_KERNEL##*/vmlinuz-} deb d
+	VM_MODDIR=$VM_CACHE/kernel/lib/modules/$ver/kernel
+	for d in "$@"; do
+		[ -d "$VM_MODDIR/drivers/$d" ] && continue
+		deb=$(vm_fetch_deb "linux-image-$ver") || return 1
+		vm_deb_extract "$deb" "$VM_CACHE/kernel" "./lib/modules/$ver/kernel/drivers/$d/*" ||
+			return 1
+	done
+}
+
+# vm_copy_bins ROOT FILE...: dynamically linked programs into ROOT/bin (their
+# base names), with the libraries ldd names at the same paths and the loader.
+vm_copy_bins() {
+	local root=$1 f lib
+	shift
+	mkdir -p "$root/bin"
+	for f in "$@"; do
+		cp -L "$f" "$root/bin/" || return 1
+		for lib in $(ldd "$f" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+			[ -e "$root$lib" ] && continue
+			mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || return 1
+		done
+	done
 }
