@@ -330,6 +330,26 @@ void dcd_cap_unref(struct dcd *d, uint64_t dpa, uint64_t len, bool sanitize)
 		cap_insert(d, &right);
 }
 
+void dcd_cap_carve(struct dcd *d, uint64_t dpa, uint64_t len)
+{
+	int i = dcd_cap_find(d, dpa);
+	struct dcd_cap c = d->caps[i], left = c, mid = c, right = c;
+
+	if (c.x.dpa == dpa && c.x.len == len)
+		return;
+	left.x.len = dpa - c.x.dpa;
+	mid.x.dpa = dpa;
+	mid.x.len = len;
+	right.x.dpa = dpa + len;
+	right.x.len = c.x.dpa + c.x.len - right.x.dpa;
+	cap_remove(d, (uint32_t)i);
+	if (left.x.len)
+		cap_insert(d, &left);
+	cap_insert(d, &mid);
+	if (right.x.len)
+		cap_insert(d, &right);
+}
+
 void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len,
 		   bool sanitize)
 {

@@ -157,6 +157,11 @@ void dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
 void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct dcd_extent *x,
 		  bool more);
 
+/* Make [dpa, dpa+len), part of one single-reference cap, a cap of its own
+ * (the rest stays allocated as caps before and after it); needs room for
+ * two more caps. */
+void dcd_cap_carve(struct dcd *d, uint64_t dpa, uint64_t len);
+
 /* Remove [dpa, dpa+len) from entry i of h's list (splitting it) and drop
  * the matching cap reference; sanitize asks to zero it once it is freed. */
 void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len,
@@ -171,8 +176,9 @@ bool dcd_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen);
 uint64_t dcd_host_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len);
 uint64_t dcd_host_pending_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len);
 uint64_t dcd_group_covered(const struct dcd_group *g, uint64_t dpa, uint64_t len);
-/* The intersections of r[] with h's list entries, one piece per (entry,
- * range) pair, in list order; *out is malloc'd.  -ENOMEM. */
+/* The intersections of r[] (sorted) with h's list entries, one piece per
+ * (entry, range) pair, touching pieces of one entry merged, in list order;
+ * *out is malloc'd.  -ENOMEM. */
 int dcd_host_pieces(const struct dcd_host *h, const struct dcd_range *r, uint32_t n,
 		    struct dcd_range **out, uint32_t *nout);
 /* The host's extent around a piece, cut to the piece (all zero but the

@@ -290,6 +290,27 @@ static void expect_image(const struct t_daemon *t, unsigned int k)
 	dcd_free(d);
 }
 
+/* Whatever the killed daemon left saved loads again, checks out, and
+ * serializes back to the same bytes (what the next start does). */
+static void check_state_loads(const struct t_daemon *t)
+{
+	struct dcd *d = t_dcd();
+	struct t_snap again;
+	uint8_t *file;
+	size_t len;
+	char err[256];
+
+	file = td_state(t, &len);
+	if (dcd_deserialize(d, file, len, err, sizeof(err)))
+		fail_msg("the saved state does not load: %s", err);
+	again = t_snap(d);
+	assert_int_equal(again.len, len);
+	assert_memory_equal(again.buf, file, len);
+	free(again.buf);
+	free(file);
+	dcd_free(d);
+}
+
 /* Run the script until the daemon dies; the number of commands answered. */
 static unsigned int run_script(struct t_daemon *t)
 {
@@ -332,6 +353,7 @@ static void crash_at(const char *point, unsigned int count, bool committed)
 		}
 		status = td_wait(&t);
 		assert_true(WIFSIGNALED(status));
+		check_state_loads(&t);
 		assert_int_equal(WTERMSIG(status), SIGKILL);
 	}
 	/* Restart: the state loads (checksum and invariants) and is the one
@@ -441,6 +463,7 @@ static void test_random_kills(void **state)
 		waitpid(killer, NULL, 0);
 		status = td_wait(&t);
 		assert_true(WIFSIGNALED(status));
+		check_state_loads(&t);
 		/* The saved state: before or after the interrupted command. */
 		{
 			struct dcd *d = t_dcd();
