@@ -82,6 +82,51 @@ static int rollback(struct server *s)
 
 /* ---- connections ---- */
 
+int64_t fabricd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* When c times out (-1: never): a request begun or an answer not yet read
+ * must finish within message_timeout_ms; an fm.sock connection with
+ * nothing going on closes after idle_timeout_ms.  Host connections may
+ * idle (an agent keeps its mailbox and notification socket open). */
+static int64_t conn_deadline(const struct server *s, const struct conn *c)
+{
+	if (c->outlen || cci_stream_buffered(&c->in) || c->in.skip)
+		return c->since + s->cfg.message_timeout_ms;
+	if (c->kind == CONN_FM)
+		return c->since + s->cfg.idle_timeout_ms;
+	return -1;
+}
+
+int fabricd_expire(struct server *s)
+{
+	int64_t now = fabricd_now_ms(), next = -1;
+	unsigned int closed = 0;
+
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+		int64_t at = c->closed ? -1 : conn_deadline(s, c);
+
+		if (at < 0)
+			continue;
+		if (at <= now) {
+			fabricd_conn_close(c);
+			closed++;
+		} else if (next < 0 || at - now < next) {
+			next = at - now;
+		}
+	}
+	if (closed)
+		fabricd_log(s, "closed %u connection%s past their deadline", closed,
+			    closed == 1 ? "" : "s");
+	return next < 0 ? -1 : (int)(next > INT32_MAX ? INT32_MAX : next);
+}
+
 void fabricd_conn_close(struct conn *c)
 {
 	if (c->fd >= 0)
@@ -107,6 +152,7 @@ void fabricd_conn_flush(struct conn *c)
 		c->outoff += (size_t)n;
 	}
 	c->outoff = c->outlen = 0;
+	c->since = fabricd_now_ms(); /* the answer left: progress */
 }
 
 static void conn_queue(struct conn *c, const uint8_t *buf, size_t len)
@@ -230,6 +276,7 @@ void fabricd_conn_process(struct server *s, struct conn *c)
 			break;
 		}
 		cci_stream_consume(&c->in);
+		c->since = fabricd_now_ms();
 	}
 }
 
@@ -254,10 +301,40 @@ void fabricd_conn_readable(struct server *s, struct conn *c)
 		fabricd_conn_close(c);
 }
 
+/* At the cap, make room: close the live connection that made no progress
+ * for the longest time, fm.sock connections before mailboxes before
+ * notification sockets (a flood on fm.sock never costs an agent its
+ * connections, and an orchestrator's fresh connection is the newest). */
+static void evict_one(struct server *s)
+{
+	struct conn *victim = NULL;
+	unsigned int live = 0;
+
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+
+		if (c->closed)
+			continue;
+		live++;
+		if (!victim || c->kind < victim->kind ||
+		    (c->kind == victim->kind && c->since < victim->since))
+			victim = c;
+	}
+	if (live < s->maxconns || !victim)
+		return;
+	if (!s->evicting)
+		fabricd_log(s, "%u connections: closing the least active to serve new ones", live);
+	s->evicting = true;
+	fabricd_conn_close(victim);
+}
+
 void fabricd_conn_accept(struct server *s, const struct listener *l)
 {
-	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd;
 	struct conn *c;
+
+	evict_one(s);
+	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0) {
 		/* Out of descriptors: the peer stays in the backlog, and the
@@ -271,11 +348,14 @@ void fabricd_conn_accept(struct server *s, const struct listener *l)
 		}
 		return;
 	}
-	if (s->nconns >= s->maxconns || !(c = calloc(1, sizeof(*c)))) {
+	/* The array has room for maxconns plus one accept per listener per
+	 * round (closed ones are reaped at the top of the loop). */
+	if (s->nconns >= s->maxconns + s->nls || !(c = calloc(1, sizeof(*c)))) {
 		close(fd);
 		return;
 	}
 	c->fd = fd;
+	c->since = fabricd_now_ms();
 	c->kind = l->kind;
 	c->host = l->host;
 	cci_stream_init(&c->in, FABRICD_MAX_REQUEST);

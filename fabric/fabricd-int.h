@@ -14,7 +14,9 @@
 #include "config.h"
 #include "dcd.h"
 
-#define MAX_CONNS 1024
+/* Connections served at once when RLIMIT_NOFILE allows more (each costs a
+ * descriptor and a poll slot); the config's max_connections may lower it. */
+#define MAX_CONNS 65536
 #define MAX_QUEUED (8u << 20) /* a peer that never reads is dropped */
 
 enum conn_kind { CONN_FM, CONN_MBOX, CONN_IRQ };
@@ -27,6 +29,10 @@ struct conn {
 	uint8_t *out;
 	size_t outlen, outoff, outcap;
 	bool closed;
+	/* Monotonic ms of the last progress: accepted, a request answered, an
+	 * answer fully sent.  Bytes of a request do not count, so a peer
+	 * trickling one byte at a time still meets the message deadline. */
+	int64_t since;
 };
 
 struct listener {
@@ -46,14 +52,17 @@ struct server {
 	size_t savedlen;
 	struct listener *ls;
 	unsigned int nls;
-	struct conn *conns[MAX_CONNS];
+	struct conn **conns; /* room for maxconns + nls: see fabricd_conn_accept */
 	unsigned int nconns;
-	/* Connections served at once: MAX_CONNS, or fewer when RLIMIT_NOFILE
-	 * leaves less (minus a reserve for the daemon's own files).  At the cap,
-	 * or after accept failed for want of descriptors, the listeners are not
-	 * polled (new peers wait in the backlog) until a connection closes. */
+	/* Connections served at once: MAX_CONNS or max_connections, fewer when
+	 * RLIMIT_NOFILE leaves less (minus a reserve for the daemon's own
+	 * files).  At the cap a new peer is still accepted: the connection
+	 * that made no progress for the longest time goes (fm.sock ones
+	 * first).  After accept failed for want of descriptors, the listeners
+	 * rest until a connection closes. */
 	unsigned int maxconns;
 	bool accept_paused;
+	bool evicting; /* logged once */
 	int sigfd, logfd, pidfd;
 	uint8_t *rsp;
 	bool fatal;
@@ -72,5 +81,9 @@ void fabricd_conn_readable(struct server *s, struct conn *c);
 void fabricd_conn_accept(struct server *s, const struct listener *l);
 /* Frees closed connections; true if there were any. */
 bool fabricd_reap(struct server *s);
+/* Close connections past their deadline; the ms until the next deadline
+ * (-1: none). */
+int fabricd_expire(struct server *s);
+int64_t fabricd_now_ms(void);
 
 #endif /* TAGDAX_FABRIC_FABRICD_INT_H */

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon-test.h"
@@ -722,6 +723,94 @@ static void test_out_of_descriptors(void **state)
 	td_cleanup(&t);
 }
 
+/* The peer closed fd (or the daemon closed it): EOF within timeout_ms. */
+static bool closed_within(int fd, int timeout_ms)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	char c;
+
+	return poll(&pf, 1, timeout_ms) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Misbehaving clients holding many idle and half-sent connections cannot
+ * lock an orchestrator out: at the cap the least active connection goes
+ * (fm.sock ones first, so an agent's mailbox stays), and idle and
+ * half-sent connections time out. */
+static void test_connection_flood(void **state)
+{
+	enum { NIDLE = 150, NHALF = 150 };
+	static int idle[NIDLE], half[NHALF];
+	struct t_daemon t;
+	char json[1024];
+	uint8_t hdr[6] = { 0, 1, 0, 0x56, 0x10, 0 }; /* part of a 12-byte header */
+	int64_t t0;
+	int mbox, fm, closed = 0;
+
+	(void)state;
+	snprintf(json, sizeof(json), "%.*s, \"max_connections\": 64, "
+		 "\"idle_timeout_ms\": 1500, \"message_timeout_ms\": 1500 }",
+		 (int)strlen(fabric_test_config) - 1, fabric_test_config);
+	td_init(&t, json);
+	assert_true(td_start(&t, NULL));
+	mbox = td_connect(&t, "A");
+	assert_int_equal(td_cmd(mbox, CCI_GET_DC_CONFIG, "\x08\x00", 2, out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	for (int i = 0; i < NIDLE; i++) {
+		idle[i] = td_connect(&t, NULL);
+		half[i] = td_connect(&t, NULL);
+		assert_true(idle[i] >= 0 && half[i] >= 0);
+		assert_int_equal(td_write_all(half[i], hdr, sizeof(hdr)), 0);
+	}
+	/* A fresh orchestrator connection is served at once. */
+	t0 = now_ms();
+	fm = td_connect(&t, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_GET_DCD_INFO, NULL, 0, out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	print_message("orchestrator served in %lld ms among %d held connections\n",
+		      (long long)(now_ms() - t0), NIDLE + NHALF);
+	close(fm);
+	/* The agent's mailbox, older than all of them, was not the one to go. */
+	assert_int_equal(td_cmd(mbox, CCI_GET_DC_CONFIG, "\x08\x00", 2, out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	/* Every held connection is closed (evicted, or timed out) within 20 s
+	 * in all. */
+	t0 = now_ms();
+	for (int i = 0; i < NIDLE; i++) {
+		int left = (int)(20000 - (now_ms() - t0));
+
+		closed += closed_within(idle[i], left > 0 ? left : 0);
+		closed += closed_within(half[i], left > 0 ? left : 0);
+		close(idle[i]);
+		close(half[i]);
+	}
+	assert_int_equal(closed, NIDLE + NHALF);
+	/* A client trickling a message byte by byte still meets its deadline. */
+	fm = td_connect(&t, NULL);
+	t0 = now_ms();
+	for (int i = 0; i < 60; i++) {
+		struct pollfd pf = { .fd = fm, .events = POLLIN };
+
+		if (send(fm, hdr, 1, MSG_NOSIGNAL) < 0 || poll(&pf, 1, 250) == 1)
+			break;
+	}
+	assert_true(closed_within(fm, 10000));
+	assert_true(now_ms() - t0 < 12000);
+	close(fm);
+	/* Host connections may idle: the mailbox outlived the idle timeout. */
+	assert_int_equal(td_cmd(mbox, CCI_GET_DC_CONFIG, "\x08\x00", 2, out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	close(mbox);
+	td_cleanup(&t);
+}
+
 static void test_single_instance(void **state)
 {
 	struct t_daemon *t = *state;
@@ -873,6 +962,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_single_instance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_not_across_connections, setup, teardown),
 		cmocka_unit_test(test_out_of_descriptors),
+		cmocka_unit_test(test_connection_flood),
 		cmocka_unit_test(test_file_backing),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test_setup_teardown(test_state_from_other_config, setup, teardown),
