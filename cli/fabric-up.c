@@ -334,6 +334,7 @@ static void purge(struct fab *f)
 {
 	static const char *const names[] = {
 		"state", "hosts", "layout", "config.json", "fabricd.log", "fabricd.pid", "fm.sock",
+		"quarantine",
 	};
 	char path[PATH_MAX + 32], target[PATH_MAX];
 	ssize_t n;

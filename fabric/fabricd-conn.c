@@ -9,6 +9,7 @@
  * message whose category is not Request is answered with Invalid Input.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,7 @@ static int rollback(struct server *s)
 
 	if (!nd)
 		return -ENOMEM;
-	dcd_set_sanitizer(nd, backing_sanitize, &s->backing);
+	dcd_set_sanitizer(nd, fabricd_sanitize, s);
 	if (dcd_deserialize(nd, s->saved, s->savedlen, err, sizeof(err)) < 0) {
 		fabricd_log(s, "rollback failed: %s", err);
 		dcd_free(nd);
@@ -78,6 +79,77 @@ static int rollback(struct server *s)
 	dcd_free(s->d);
 	s->d = nd;
 	return 0;
+}
+
+/* ---- quarantine ---- */
+
+int fabricd_sanitize(void *arg, unsigned int region, uint64_t offset, uint64_t len)
+{
+	struct server *s = arg;
+	int rc = -EIO;
+
+	/* Test hook TAGDAX_FABRICD_SANITIZE_FAIL=N: the next N zeroings fail. */
+	if (s->sanitize_fail)
+		s->sanitize_fail--;
+	else
+		rc = backing_sanitize(&s->backing, region, offset, len);
+	if (rc < 0)
+		fabricd_log(s, "region %u: zeroing %#" PRIx64 "+%#" PRIx64 " failed (%s): it stays "
+			    "quarantined, out of the allocator", region, offset, len, strerror(-rc));
+	return rc;
+}
+
+/* DIR/quarantine lists the quarantined ranges for `tagdax fabric list`:
+ * "region R dpa D length L" lines; no file when there are none. */
+static void publish_quarantine(struct server *s)
+{
+	char path[PATH_MAX + 16], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = -ENOMEM;
+
+	if (!s->d->ndirty && !s->quarantine_listed)
+		return;
+	snprintf(path, sizeof(path), "%s/quarantine", s->dir);
+	if (!s->d->ndirty) {
+		unlink(path);
+		s->quarantine_listed = false;
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (f) {
+		for (uint32_t i = 0; i < s->d->ndirty; i++) {
+			const struct dcd_range *x = &s->d->dirty[i];
+
+			fprintf(f, "region %d dpa %" PRIu64 " length %" PRIu64 "\n",
+				dcd_region_of(s->d, x->dpa, x->len), x->dpa, x->len);
+		}
+		rc = fclose(f) ? -ENOMEM : state_write_text(s->dir, "quarantine", text, len);
+	}
+	free(text);
+	if (rc < 0)
+		fabricd_log(s, "%s: %s", path, strerror(-rc));
+	s->quarantine_listed = true;
+}
+
+void fabricd_settle(struct server *s)
+{
+	uint32_t failed, freed = dcd_sanitize_run(s->d, &failed);
+	int rc;
+
+	if (freed && (rc = fabricd_persist(s)) < 0) {
+		/* Zeroed but not saved as free: back to quarantine, zeroed again
+		 * next time. */
+		fabricd_log(s, "saving state failed (%s) after zeroing released capacity",
+			    strerror(-rc));
+		if (rollback(s) < 0)
+			s->fatal = true;
+	}
+	if (freed)
+		fabricd_log(s, "%u zeroed range%s returned to the allocator", freed,
+			    freed == 1 ? "" : "s");
+	if (!s->fatal)
+		publish_quarantine(s);
 }
 
 /* ---- connections ---- */
@@ -244,8 +316,8 @@ static void handle(struct server *s, struct conn *c, const struct cci_msg *req, 
 		outlen = 0;
 		changed = false;
 	}
-	if (!s->fatal)
-		dcd_sanitize_run(s->d); /* saved: released capacity may be zeroed now */
+	if (changed && !s->fatal)
+		fabricd_settle(s); /* saved: quarantined capacity may be zeroed now */
 	if (changed || rc != CCI_RC_SUCCESS)
 		fabricd_log(s, "%s: %04xh: %s", port_name(s, c), op, cci_retcode_name((uint16_t)rc));
 	fabric_crash_point("reply");

@@ -64,6 +64,8 @@ struct server {
 	bool accept_paused;
 	bool evicting; /* logged once */
 	int sigfd, logfd, pidfd;
+	unsigned long sanitize_fail; /* test hook: zeroings still to fail */
+	bool quarantine_listed;      /* DIR/quarantine exists */
 	uint8_t *rsp;
 	bool fatal;
 };
@@ -73,6 +75,13 @@ void fabricd_log(struct server *s, const char *fmt, ...) __attribute__((format(p
 /* Save the state image; on failure the caller rolls back to the image on
  * disk so that clients only ever see saved state. */
 int fabricd_persist(struct server *s);
+
+/* The daemon's sanitizer (arg: the server): zeroes backing memory, logs a
+ * failure. */
+int fabricd_sanitize(void *arg, unsigned int region, uint64_t offset, uint64_t len);
+/* After a save: zero the quarantine, save what became free, publish what
+ * is still quarantined in DIR/quarantine. */
+void fabricd_settle(struct server *s);
 
 void fabricd_conn_close(struct conn *c);
 void fabricd_conn_flush(struct conn *c);

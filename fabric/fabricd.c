@@ -345,10 +345,17 @@ static int start(struct server *s, const char *dir, const char *config_path)
 	s->rsp = malloc(sizeof(struct cci_msg) + FABRICD_MAX_RESPONSE);
 	if (!s->d || !s->rsp)
 		return startup_error(s, -ENOMEM, "out of memory");
-	dcd_set_sanitizer(s->d, backing_sanitize, &s->backing);
+	dcd_set_sanitizer(s->d, fabricd_sanitize, s);
+	if (getenv("TAGDAX_FABRICD_SANITIZE_FAIL"))
+		s->sanitize_fail = strtoul(getenv("TAGDAX_FABRICD_SANITIZE_FAIL"), NULL, 10);
 	rc = load_state(s);
 	if (rc)
 		return rc;
+	/* What a crash or a failed zeroing left quarantined: retry now. */
+	s->quarantine_listed = true; /* a stale list goes or is rewritten */
+	fabricd_settle(s);
+	if (s->fatal)
+		return startup_error(s, -EIO, "could not save the state after zeroing");
 	rc = open_sockets(s);
 	if (rc)
 		return rc;

@@ -144,4 +144,28 @@ MS=$((($(date +%s%N) - T0) / 1000000))
 echo "fabric up after a daemon crash: $MS ms" >&2
 consistent A
 consistent B
+
+# Zeroing fails (injected): the released range stays quarantined, listed by
+# `fabric list` (text and JSON), never allocatable, across a restart; a
+# restart that can zero it frees it.
+expect_rc 0 "$TAGDAX" fabric down --dir "$D"
+TAGDAX_FABRICD_SANITIZE_FAIL=2 expect_rc 0 "$TAGDAX" fabric up --dir "$D"
+Q=5d1c3b2a-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 2M --region 1 --tag "$Q"
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host A --tag "$Q"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D"
+contains "$OUT" "QUARANTINED"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D" --json
+contains "$OUT" '"quarantined"'
+contains "$(cat "$D/fabricd.log")" "stays quarantined"
+TAGDAX_FABRICD_SANITIZE_FAIL=1 expect_rc 0 "$TAGDAX" fabric down --dir "$D"
+TAGDAX_FABRICD_SANITIZE_FAIL=1 expect_rc 0 "$TAGDAX" fabric up --dir "$D"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D" --json
+contains "$OUT" '"quarantined"'
+expect_rc 0 "$TAGDAX" fabric down --dir "$D"
+expect_rc 0 "$TAGDAX" fabric up --dir "$D"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D"
+not_contains "$OUT" "QUARANTINED"
+expect_rc 0 "$TAGDAX" fabric list --dir "$D" --json
+not_contains "$OUT" '"quarantined"'
 echo "fabric-restart: ok"

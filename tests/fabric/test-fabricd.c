@@ -295,6 +295,148 @@ static void test_sanitize_after_save(void **state)
 	close(a);
 }
 
+/* Give A 2 MiB of region 1 (sanitize on release), fill it, release it. */
+static void release_dirty(int fm, int a)
+{
+	uint64_t r[2] = { R1, 2 * MiB };
+	int nrec;
+	size_t n;
+
+	n = t_add_req(buf, 10, CCI_ADD_FREE, 1, 2 * MiB, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	accept_pending(a, &nrec);
+	assert_int_equal(td_cmd(a, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, false), NULL, 0,
+				&outlen),
+			 CCI_RC_SUCCESS);
+}
+
+/* Nobody can be given the quarantined range: all of region 1 cannot be
+ * added, nor that range by prescription. */
+static void expect_quarantined(const struct t_daemon *t, bool yes)
+{
+	uint64_t r[2] = { R1, 2 * MiB };
+	char path[400], line[128] = "";
+	int fm = td_connect(t, NULL);
+	size_t n;
+	FILE *f;
+
+	n = t_add_req(buf, 11, CCI_ADD_FREE, 1, 256 * MiB, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 yes ? CCI_RC_RESOURCES_EXHAUSTED : CCI_RC_SUCCESS);
+	if (yes) {
+		n = t_list_req(buf, 11, CCI_ADD_PRESCRIPTIVE, r, 1, NULL);
+		assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+				 CCI_RC_INVALID_EXTENT_LIST);
+	}
+	close(fm);
+	snprintf(path, sizeof(path), "%s/quarantine", t->dir);
+	f = fopen(path, "r");
+	assert_true(!f == !yes);
+	if (f) {
+		assert_non_null(fgets(line, sizeof(line), f));
+		fclose(f);
+		assert_string_equal(line, "region 1 dpa 268435456 length 2097152\n");
+	}
+}
+
+/* Zeroing fails (injected, region files): the released range stays out of
+ * the allocator, listed, across a restart, until a retry zeroes it. */
+static void test_sanitize_failure_quarantines(void **state)
+{
+	struct t_daemon t;
+	uint8_t *m;
+	int fm, a;
+
+	(void)state;
+	td_init(&t, fabric_test_config);
+	setenv("TAGDAX_FABRICD_SANITIZE_FAIL", "1", 1);
+	assert_true(td_start(&t, NULL));
+	fm = td_connect(&t, NULL);
+	a = td_connect(&t, "A");
+	m = map_region(&t, 1, 2 * MiB);
+	release_dirty(fm, a);
+	/* Before the release there was nothing to zero: fill now, after. */
+	memset(m, 0xa5, 2 * MiB);
+	expect_quarantined(&t, true);
+	close(fm);
+	close(a);
+	/* A restart whose retry fails again keeps it quarantined. */
+	td_stop(&t);
+	assert_true(td_start(&t, NULL));
+	expect_quarantined(&t, true);
+	assert_int_equal(m[0], 0xa5);
+	/* A restart that can zero it frees it. */
+	td_stop(&t);
+	unsetenv("TAGDAX_FABRICD_SANITIZE_FAIL");
+	assert_true(td_start(&t, NULL));
+	for (size_t i = 0; i < 2 * MiB; i += 4096)
+		assert_int_equal(m[i], 0);
+	expect_quarantined(&t, false);
+	munmap(m, 2 * MiB);
+	td_cleanup(&t);
+}
+
+/* The same after a command: a failed zeroing is retried after the next
+ * command that changes the state. */
+static void test_sanitize_retried_after_command(void **state)
+{
+	struct t_daemon t;
+	int fm, a, b, nrec;
+	size_t n;
+
+	(void)state;
+	td_init(&t, fabric_test_config);
+	setenv("TAGDAX_FABRICD_SANITIZE_FAIL", "1", 1);
+	assert_true(td_start(&t, NULL));
+	unsetenv("TAGDAX_FABRICD_SANITIZE_FAIL");
+	fm = td_connect(&t, NULL);
+	a = td_connect(&t, "A");
+	release_dirty(fm, a);
+	expect_quarantined(&t, true);
+	b = td_connect(&t, "B");
+	n = t_add_req(buf, 11, CCI_ADD_FREE, 0, 2 * MiB, t_tag(9));
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	accept_pending(b, &nrec);
+	expect_quarantined(&t, false);
+	close(fm);
+	close(a);
+	close(b);
+	td_cleanup(&t);
+}
+
+/* A real failure: a devdax-like character device that cannot be mapped
+ * (/dev/null) as the file backing.  Zeroing fails for real, so the range
+ * stays quarantined, across a restart too. */
+static void test_sanitize_failure_devdax(void **state)
+{
+	struct t_daemon t;
+	char json[1024];
+	int fm, a;
+	FILE *f;
+
+	(void)state;
+	td_init(&t, fabric_test_config);
+	snprintf(json, sizeof(json), "%.*s, \"backing\": { \"type\": \"file\", "
+		 "\"path\": \"/dev/null\" } }",
+		 (int)strlen(fabric_test_config) - 1, fabric_test_config);
+	f = fopen(t.config, "w");
+	fputs(json, f);
+	fclose(f);
+	assert_true(td_start(&t, NULL));
+	fm = td_connect(&t, NULL);
+	a = td_connect(&t, "A");
+	release_dirty(fm, a);
+	expect_quarantined(&t, true);
+	close(fm);
+	close(a);
+	td_stop(&t);
+	assert_true(td_start(&t, NULL));
+	expect_quarantined(&t, true);
+	td_cleanup(&t);
+}
+
 /* Garbage of every kind on the FM socket: answered or dropped, never fatal,
  * and the saved state is byte-for-byte what it was. */
 static void test_garbage(void **state)
@@ -963,6 +1105,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chain_not_across_connections, setup, teardown),
 		cmocka_unit_test(test_out_of_descriptors),
 		cmocka_unit_test(test_connection_flood),
+		cmocka_unit_test(test_sanitize_failure_quarantines),
+		cmocka_unit_test(test_sanitize_retried_after_command),
+		cmocka_unit_test(test_sanitize_failure_devdax),
 		cmocka_unit_test(test_file_backing),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test_setup_teardown(test_state_from_other_config, setup, teardown),
