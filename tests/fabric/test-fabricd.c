@@ -25,6 +25,7 @@
 
 #include "daemon-test.h"
 #include "fabric-test.h"
+#include "backing.h"
 #include "fabricd.h"
 
 static uint8_t buf[1 << 16];
@@ -825,12 +826,13 @@ static void test_out_of_descriptors(void **state)
 
 	(void)state;
 	td_init(&t, fabric_test_config);
-	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	low = rl;
-	low.rlim_cur = 40; /* inherited by the daemon's child */
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
 	assert_true(td_start(&t, NULL));
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	/* The daemon raised its own limit at start: lower it from outside, so
+	 * that accept() runs out of descriptors. */
+	assert_int_equal(prlimit(t.pid, RLIMIT_NOFILE, NULL, &rl), 0);
+	low = rl;
+	low.rlim_cur = low.rlim_max = 40;
+	assert_int_equal(prlimit(t.pid, RLIMIT_NOFILE, &low, NULL), 0);
 	for (int i = 0; i < NCLIENT; i++) {
 		fd[i] = td_connect(&t, NULL);
 		assert_true(fd[i] >= 0);
@@ -861,6 +863,17 @@ static void test_out_of_descriptors(void **state)
 		assert_int_equal(td_cmd(c, CCI_FM_GET_DCD_INFO, NULL, 0, NULL, 0, &outlen),
 				 CCI_RC_SUCCESS);
 		close(c);
+	}
+	{ /* it did run out (and said so) */
+		char path[300], log[8192] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/fabricd.log", t.dir);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		log[fread(log, 1, sizeof(log) - 1, f)] = 0;
+		fclose(f);
+		assert_non_null(strstr(log, "out of file descriptors"));
 	}
 	td_cleanup(&t);
 }
@@ -950,6 +963,28 @@ static void test_connection_flood(void **state)
 	assert_int_equal(td_cmd(mbox, CCI_GET_DC_CONFIG, "\x08\x00", 2, out, sizeof(out), &outlen),
 			 CCI_RC_SUCCESS);
 	close(mbox);
+	td_cleanup(&t);
+}
+
+/* backing_sanitize() refuses a region or range outside the backing before
+ * it reads anything with it. */
+static void test_sanitize_bounds(void **state)
+{
+	struct t_daemon t;
+	struct fabric_backing b;
+	struct fabric_config cfg;
+	char err[256];
+
+	(void)state;
+	td_init(&t, fabric_test_config);
+	assert_int_equal(fabric_config_parse(fabric_test_config, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(backing_open(&b, t.dir, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(backing_sanitize(&b, 0, 0, 2 * MiB), 0);
+	assert_int_equal(backing_sanitize(&b, 2, 0, 2 * MiB), -EINVAL);
+	assert_int_equal(backing_sanitize(&b, 1u << 30, 0, 2 * MiB), -EINVAL);
+	assert_int_equal(backing_sanitize(&b, 1, 255 * MiB, 2 * MiB), -EINVAL);
+	assert_int_equal(backing_sanitize(&b, 1, UINT64_MAX - MiB, 2 * MiB), -EINVAL);
+	backing_close(&b);
 	td_cleanup(&t);
 }
 
@@ -1105,6 +1140,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chain_not_across_connections, setup, teardown),
 		cmocka_unit_test(test_out_of_descriptors),
 		cmocka_unit_test(test_connection_flood),
+		cmocka_unit_test(test_sanitize_bounds),
 		cmocka_unit_test(test_sanitize_failure_quarantines),
 		cmocka_unit_test(test_sanitize_retried_after_command),
 		cmocka_unit_test(test_sanitize_failure_devdax),
