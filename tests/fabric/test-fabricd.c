@@ -966,6 +966,69 @@ static void test_connection_flood(void **state)
 	td_cleanup(&t);
 }
 
+/* The issue's numbers, with the default limits: about 1,100 idle clients
+ * held the old daemon at its fixed cap of 1024; now a fresh client is
+ * served. */
+static void test_connection_flood_default(void **state)
+{
+	enum { N = 1100 };
+	static int fd[N];
+	struct t_daemon t;
+	struct rlimit rl;
+	int fm;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max < N + 64)
+		fail_msg("this test needs %d descriptors; the hard limit is %llu", N + 64,
+			 (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = rl.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	td_init(&t, fabric_test_config);
+	assert_true(td_start(&t, NULL));
+	for (int i = 0; i < N; i++) {
+		fd[i] = td_connect(&t, NULL);
+		assert_true(fd[i] >= 0);
+	}
+	fm = td_connect(&t, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_GET_DCD_INFO, NULL, 0, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	close(fm);
+	for (int i = 0; i < N; i++)
+		close(fd[i]);
+	td_cleanup(&t);
+}
+
+/* Two touching pieces of one offered extent accepted through the daemon:
+ * the daemon restarts on what it saved (it refused to before). */
+static void test_partial_pieces_restart(void **state)
+{
+	struct t_daemon *t = *state;
+	struct cci_fm_extent_lists_req q = { htole16(11), 0, htole32(8), 0 };
+	struct cci_fm_extent_lists_rsp lr;
+	uint64_t r[] = { R1, 4 * MiB, R1 + 4 * MiB, 4 * MiB };
+	int fm = td_connect(t, NULL), b = td_connect(t, "B");
+	size_t n;
+
+	n = t_add_req(buf, 11, CCI_ADD_CONTIGUOUS, 1, 16 * MiB, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	assert_int_equal(td_cmd(b, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 2, false), NULL, 0,
+				&outlen),
+			 CCI_RC_SUCCESS);
+	close(fm);
+	close(b);
+	td_stop(t);
+	assert_true(td_start(t, NULL));
+	fm = td_connect(t, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_GET_DC_REGION_EXTENT_LISTS, &q, sizeof(q), out,
+				sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	memcpy(&lr, out, sizeof(lr));
+	assert_int_equal(le32toh(lr.total), 2);
+	close(fm);
+}
+
 /* backing_sanitize() refuses a region or range outside the backing before
  * it reads anything with it. */
 static void test_sanitize_bounds(void **state)
@@ -1141,6 +1204,8 @@ int main(void)
 		cmocka_unit_test(test_out_of_descriptors),
 		cmocka_unit_test(test_connection_flood),
 		cmocka_unit_test(test_sanitize_bounds),
+		cmocka_unit_test(test_connection_flood_default),
+		cmocka_unit_test_setup_teardown(test_partial_pieces_restart, setup, teardown),
 		cmocka_unit_test(test_sanitize_failure_quarantines),
 		cmocka_unit_test(test_sanitize_retried_after_command),
 		cmocka_unit_test(test_sanitize_failure_devdax),
