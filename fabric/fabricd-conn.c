@@ -377,7 +377,7 @@ void fabricd_conn_readable(struct server *s, struct conn *c)
  * for the longest time, fm.sock connections before mailboxes before
  * notification sockets (a flood on fm.sock never costs an agent its
  * connections, and an orchestrator's fresh connection is the newest). */
-static void evict_one(struct server *s)
+static void evict_one(struct server *s, const struct conn *fresh)
 {
 	struct conn *victim = NULL;
 	unsigned int live = 0;
@@ -385,14 +385,14 @@ static void evict_one(struct server *s)
 	for (unsigned int i = 0; i < s->nconns; i++) {
 		struct conn *c = s->conns[i];
 
-		if (c->closed)
+		if (c->closed || c == fresh)
 			continue;
 		live++;
 		if (!victim || c->kind < victim->kind ||
 		    (c->kind == victim->kind && c->since < victim->since))
 			victim = c;
 	}
-	if (live < s->maxconns || !victim)
+	if (live < s->maxconns || !victim) /* room for fresh besides them */
 		return;
 	if (!s->evicting)
 		fabricd_log(s, "%u connections: closing the least active to serve new ones", live);
@@ -402,11 +402,8 @@ static void evict_one(struct server *s)
 
 void fabricd_conn_accept(struct server *s, const struct listener *l)
 {
-	int fd;
+	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct conn *c;
-
-	evict_one(s);
-	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0) {
 		/* Out of descriptors: the peer stays in the backlog, and the
@@ -432,6 +429,7 @@ void fabricd_conn_accept(struct server *s, const struct listener *l)
 	c->host = l->host;
 	cci_stream_init(&c->in, FABRICD_MAX_REQUEST);
 	s->conns[s->nconns++] = c;
+	evict_one(s, c);
 	/* An agent that connects late still learns about waiting records. */
 	if (c->kind == CONN_IRQ && s->d->host[c->host].log.n) {
 		uint8_t b = CCI_LOG_DC;
