@@ -271,6 +271,44 @@ static struct json_object *alloc_json(const struct alloc *al, struct fab *f)
 	return o;
 }
 
+/* Released capacity the daemon could not zero yet stays out of the
+ * allocator; it lists it in DIR/quarantine ("region R dpa D length L").
+ * As text (o NULL), a section after the allocations; in JSON, the key
+ * "quarantined" (only when there is some). */
+static void quarantine(struct fab *f, struct json_object *o)
+{
+	char path[PATH_MAX + 16], line[128], a[32];
+	struct json_object *q = NULL, *x;
+	uint64_t dpa, len;
+	unsigned int r, n = 0;
+	FILE *in;
+
+	snprintf(path, sizeof(path), "%s/quarantine", f->dir);
+	in = fopen(path, "re");
+	while (in && fgets(line, sizeof(line), in)) {
+		if (sscanf(line, "region %u dpa %" SCNu64 " length %" SCNu64, &r, &dpa, &len) != 3)
+			continue;
+		if (!o && !n++)
+			printf("\nQUARANTINED (released, not zeroed yet: not allocatable)\n"
+			       "%-7s %-18s %s\n", "REGION", "DPA", "LENGTH");
+		if (!o) {
+			printf("%-7u 0x%-16" PRIx64 " %s\n", r, dpa, human(len, a));
+			continue;
+		}
+		if (!q)
+			q = json_object_new_array();
+		x = json_object_new_object();
+		json_object_object_add(x, "region", json_object_new_int((int)r));
+		json_object_object_add(x, "dpa", json_object_new_uint64(dpa));
+		json_object_object_add(x, "length", json_object_new_uint64(len));
+		json_object_array_add(q, x);
+	}
+	if (in)
+		fclose(in);
+	if (q)
+		json_object_object_add(o, "quarantined", q);
+}
+
 static void print_view_json(const struct view *v, struct fab *f)
 {
 	struct json_object *o = json_object_new_object(), *r = json_object_new_array();
@@ -290,6 +328,7 @@ static void print_view_json(const struct view *v, struct fab *f)
 	json_object_object_add(o, "regions", r);
 	json_object_object_add(o, "hosts", hosts);
 	json_object_object_add(o, "allocations", a);
+	quarantine(f, o);
 	print_json(o);
 	json_object_put(o);
 }
@@ -324,6 +363,8 @@ int fabric_list(struct cli *cli, int argc, char **argv)
 		print_view_json(&v, &f);
 	else if (rc == 0)
 		print_text(&v, &f);
+	if (rc == 0 && !cli->json)
+		quarantine(&f, NULL);
 	view_free(&v);
 	fab_close(&f);
 	return rc;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -251,22 +252,64 @@ static void remove_runtime(struct fab *f)
 	}
 }
 
+/* Someone holds the lock of fmt's file (the daemon's pid file, an agent's
+ * lock): a process of the fabric has not exited yet, pid file or not. */
+static bool lock_held(const char *fmt, const char *dir, const char *host)
+{
+	char path[PATH_MAX + 128];
+	bool held;
+	int fd;
+
+	snprintf(path, sizeof(path), fmt, dir, host);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+static bool any_lock_held(struct fab *f)
+{
+	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
+		if (lock_held("%s/hosts/%s/agent.lock", f->dir, f->cfg->hosts[i].name))
+			return true;
+	return lock_held("%s/fabricd.pid%s", f->dir, "");
+}
+
+/* Gone means no live pid and no lock held: a process killed a moment ago
+ * may still hold its lock, which a new one would then fail to take. */
+static bool all_gone(struct fab *f)
+{
+	return !any_alive(f) && !any_lock_held(f);
+}
+
+static bool wait_gone(struct fab *f, int64_t deadline)
+{
+	while (!all_gone(f) && fab_now_ms() < deadline)
+		usleep(20 * 1000);
+	return all_gone(f);
+}
+
 /* Stops every process of the fabric: agents first (so none of them
- * reconnects to a dying daemon), then the daemon; SIGKILL after timeout. */
-static bool stop_all(struct fab *f, int timeout_ms)
+ * reconnects to a dying daemon), then the daemon; SIGKILL after timeout.
+ * True if all went on SIGTERM; *gone says whether all are gone now. */
+static bool stop_all(struct fab *f, int timeout_ms, bool *gone)
 {
 	int64_t deadline = fab_deadline(timeout_ms);
+	bool clean = true;
 
 	signal_all(f, SIGTERM, true, false);
-	while (fab_now_ms() < deadline && any_alive(f)) {
+	while (fab_now_ms() < deadline && !all_gone(f)) {
 		signal_all(f, SIGTERM, false, true);
 		usleep(20 * 1000);
 	}
-	if (!any_alive(f))
-		return true;
-	signal_all(f, SIGKILL, true, true);
-	usleep(100 * 1000);
-	return false;
+	if (any_alive(f)) {
+		clean = false;
+		signal_all(f, SIGKILL, true, true);
+	}
+	*gone = wait_gone(f, fab_deadline(2000));
+	return clean;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -291,6 +334,7 @@ static void purge(struct fab *f)
 {
 	static const char *const names[] = {
 		"state", "hosts", "layout", "config.json", "fabricd.log", "fabricd.pid", "fm.sock",
+		"quarantine",
 	};
 	char path[PATH_MAX + 32], target[PATH_MAX];
 	ssize_t n;
@@ -317,7 +361,7 @@ int fabric_down(struct cli *cli, int argc, char **argv)
 {
 	struct up_opts o;
 	struct fab f;
-	bool running, clean;
+	bool running, clean, gone;
 	int rc = parse_opts(cli, argc, argv, &o, false);
 
 	if (rc)
@@ -328,7 +372,7 @@ int fabric_down(struct cli *cli, int argc, char **argv)
 		return rc;
 	}
 	running = any_alive(&f);
-	clean = stop_all(&f, o.timeout_ms);
+	clean = stop_all(&f, o.timeout_ms, &gone);
 	remove_runtime(&f);
 	if (o.purge)
 		purge(&f);
@@ -336,6 +380,8 @@ int fabric_down(struct cli *cli, int argc, char **argv)
 	       f.dir, o.purge ? "; its state and memory are deleted" : "");
 	if (!clean)
 		fprintf(stderr, "tagdax: some fabric processes ignored SIGTERM and were killed\n");
+	if (!gone)
+		fprintf(stderr, "tagdax: a fabric process in %s still holds its lock\n", f.dir);
 	fab_close(&f);
 	return EXIT_OK;
 }
@@ -469,6 +515,7 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 {
 	char path[PATH_MAX + 16];
 	pid_t daemon;
+	bool gone;
 
 	if (fm_answers(f->dir) || proc_alive(daemon_pid(f->dir), DAEMON_NAME)) {
 		fprintf(stderr, "tagdax: a fabric is already running in %s (daemon pid %d); "
@@ -476,7 +523,12 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 			f->dir);
 		return EXIT_NOTFOUND;
 	}
-	stop_all(f, 5000); /* agents a crashed run left behind */
+	stop_all(f, 5000, &gone); /* agents a crashed run left behind */
+	if (!gone) {
+		fprintf(stderr, "tagdax: a process of an earlier fabric in %s still holds its lock "
+			"and does not exit; not starting\n", f->dir);
+		return EXIT_NOTFOUND;
+	}
 	remove_runtime(f);
 	snprintf(path, sizeof(path), "%s/config.json", f->dir);
 	if (write_file(path, text)) {
@@ -484,7 +536,7 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 		return EXIT_SYSTEM;
 	}
 	if (!start_daemon(f, timeout_ms, &daemon) || !start_agents(f, timeout_ms)) {
-		stop_all(f, 2000);
+		stop_all(f, 2000, &gone);
 		remove_runtime(f);
 		return EXIT_NOTFOUND;
 	}

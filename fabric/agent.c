@@ -74,6 +74,15 @@ static void disconnect(struct agent *a)
 	a->irq_fd = -1;
 }
 
+/* Waits up to ms for SIGTERM/SIGINT (left pending for serve() to see):
+ * a stop request must not wait for the daemon to come back. */
+static bool signalled(struct agent *a, int ms)
+{
+	struct pollfd p = { .fd = a->sig_fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) > 0;
+}
+
 /* Waits (at start-up only) for the daemon's sockets.  The notification
  * socket comes first so that no record appended afterwards goes unseen. */
 static int connect_daemon(struct agent *a, int wait_ms)
@@ -90,7 +99,10 @@ static int connect_daemon(struct agent *a, int wait_ms)
 		if (rc == 0 || waited >= wait_ms)
 			break;
 		disconnect(a);
-		usleep(50 * 1000);
+		if (signalled(a, 50)) {
+			rc = -EINTR;
+			break;
+		}
 	}
 	if (rc)
 		disconnect(a);
@@ -223,9 +235,16 @@ static void drain_fd(int fd)
 
 static int reconnect(struct agent *a)
 {
+	int rc;
+
 	agent_log(a, "lost the daemon; reconnecting");
 	disconnect(a);
-	if (connect_daemon(a, CONNECT_WAIT_MS) || sync_with_device(a)) {
+	rc = connect_daemon(a, CONNECT_WAIT_MS);
+	if (rc == -EINTR) {
+		agent_log(a, "stopping while reconnecting");
+		return rc;
+	}
+	if (rc || sync_with_device(a)) {
 		agent_log(a, "the daemon is gone; exiting");
 		return -ENOTCONN;
 	}
@@ -250,6 +269,8 @@ static int serve(struct agent *a)
 			rc = irq_alive(a) ? events_drain(a) : -ENOTCONN;
 		if (rc < 0) /* the mailbox or the notification socket failed */
 			rc = reconnect(a);
+		if (rc == -EINTR)
+			return 0; /* asked to stop */
 		if (rc)
 			return rc;
 		if (a->releases)
@@ -368,6 +389,7 @@ int agent_run(const char *dir, const char *host)
 {
 	struct agent a = { 0 };
 	int lock = -1, rc = paths_init(&a, dir, host);
+	bool stop = false;
 
 	if (rc == 0 && (lock = lock_instance(&a)) < 0) {
 		rc = lock;
@@ -378,7 +400,9 @@ int agent_run(const char *dir, const char *host)
 		rc = events_init(&a);
 	if (rc == 0)
 		agent_log(&a, "starting (pid %d)", (int)getpid());
-	if (rc == 0 && (rc = connect_daemon(&a, CONNECT_WAIT_MS)))
+	if (rc == 0 && (rc = connect_daemon(&a, CONNECT_WAIT_MS)) == -EINTR)
+		stop = true; /* asked to stop before the daemon answered */
+	else if (rc)
 		agent_log(&a, "cannot reach the daemon in %s: %s", a.hostdir, strerror(-rc));
 	if (rc == 0) {
 		devs_load(&a);
@@ -389,6 +413,8 @@ int agent_run(const char *dir, const char *host)
 		agent_log(&a, "serving host %s", host);
 		rc = serve(&a);
 	}
+	if (stop)
+		rc = 0;
 	if (rc == -EINVAL)
 		fprintf(stderr, "agent: bad fabric directory or host name\n");
 	else

@@ -199,11 +199,17 @@ static int zero_by_writing(int fd, uint64_t off, uint64_t len)
 int backing_sanitize(void *backing, unsigned int region, uint64_t offset, uint64_t len)
 {
 	struct fabric_backing *b = backing;
-	int fd = region_fd(b, region);
-	uint64_t off = b->offset[region] + offset;
+	uint64_t off;
+	int fd;
 
-	if (region >= b->nregions || fd < 0)
+	/* Check the region before reading the arrays with it. */
+	if (region >= b->nregions || offset > b->length[region] ||
+	    len > b->length[region] - offset)
 		return -EINVAL;
+	fd = region_fd(b, region);
+	if (fd < 0)
+		return -EINVAL;
+	off = b->offset[region] + offset;
 	/* A devdax device only supports mmap; a file can drop the pages. */
 	if (b->is_devdax)
 		return zero_by_mapping(fd, off, len);

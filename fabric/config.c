@@ -20,6 +20,8 @@
 #define DEFAULT_MAX_EXTENTS 4096
 #define DEFAULT_MAX_TAGS 1024
 #define DEFAULT_MIN_BLOCK (2ull << 20)
+#define DEFAULT_IDLE_TIMEOUT_MS 60000
+#define DEFAULT_MESSAGE_TIMEOUT_MS 10000
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -290,6 +292,12 @@ static int parse_top(json_object *root, struct fabric_config *c, char *err, size
 			if (!rc && (!pow2(c->min_block_size) || c->min_block_size < 64))
 				rc = fail(err, errlen,
 					  "min_block_size: must be a power of two of at least 64");
+		} else if (!strcmp(key, "idle_timeout_ms")) {
+			rc = get_u32(val, key, 10, 86400000, &c->idle_timeout_ms, err, errlen);
+		} else if (!strcmp(key, "message_timeout_ms")) {
+			rc = get_u32(val, key, 10, 3600000, &c->message_timeout_ms, err, errlen);
+		} else if (!strcmp(key, "max_connections")) {
+			rc = get_u32(val, key, 8, 1u << 20, &c->max_connections, err, errlen);
 		} else {
 			rc = fail(err, errlen, "unknown key '%s'", key);
 		}
@@ -311,6 +319,8 @@ int fabric_config_parse(const char *json, struct fabric_config *out, char *err, 
 	out->max_extents = DEFAULT_MAX_EXTENTS;
 	out->max_tags = DEFAULT_MAX_TAGS;
 	out->min_block_size = DEFAULT_MIN_BLOCK;
+	out->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
+	out->message_timeout_ms = DEFAULT_MESSAGE_TIMEOUT_MS;
 
 	tok = json_tokener_new();
 	if (!tok)

@@ -51,6 +51,9 @@ struct fabric_config {
 	uint32_t max_extents;       /* per host: accepted + pending */
 	uint32_t max_tags;          /* per host: distinct tags */
 	uint64_t min_block_size;    /* smallest block size accepted */
+	uint32_t idle_timeout_ms;   /* an fm.sock connection with nothing going on */
+	uint32_t message_timeout_ms; /* a request begun, or an answer not read */
+	uint32_t max_connections;   /* 0: as many as RLIMIT_NOFILE allows */
 };
 
 /* The configuration shipped as fabric/sample.json, the demo's default. */

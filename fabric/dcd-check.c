@@ -3,7 +3,7 @@
  * The bookkeeping invariants of the DCD model (see dcd.h), checked after
  * loading a saved state and after every command in the tests: caps sorted,
  * aligned and inside their regions, never free space at the same time,
- * allocated + free = region; every extent a host holds or was offered is
+ * allocated + quarantined + free = region; every extent a host holds or was offered is
  * exactly a cap; each cap's count equals the hosts that hold or were
  * offered it.
  */
@@ -66,6 +66,26 @@ static int check_caps(const struct dcd *d, char *err, size_t errlen)
 		if (r->sharable && dcd_tag_is_null(x->tag))
 			return bad(err, errlen, "cap %u is sharable and untagged", i);
 		used[x->region] += x->len;
+	}
+	/* Quarantined ranges: inside a region, aligned, neither free nor a
+	 * cap nor another quarantined range. */
+	for (uint32_t i = 0; i < d->ndirty; i++) {
+		const struct dcd_range *x = &d->dirty[i];
+		int r = dcd_region_of(d, x->dpa, x->len);
+
+		if (r < 0 || !x->len || x->dpa % d->region[r].block_size ||
+		    x->len % d->region[r].block_size)
+			return bad(err, errlen, "quarantined range %u is not a block range of a region",
+				   i);
+		if (!fabric_alloc_is_used(d->region[r].free, x->dpa, x->len))
+			return bad(err, errlen, "quarantined range %u is also free space", i);
+		for (uint32_t k = 0; k < d->ncaps; k++)
+			if (dcd_overlap(d->caps[k].x.dpa, d->caps[k].x.len, x->dpa, x->len))
+				return bad(err, errlen, "quarantined range %u is allocated", i);
+		for (uint32_t k = 0; k < i; k++)
+			if (dcd_overlap(d->dirty[k].dpa, d->dirty[k].len, x->dpa, x->len))
+				return bad(err, errlen, "quarantined ranges %u and %u overlap", k, i);
+		used[r] += x->len;
 	}
 	for (unsigned int i = 0; i < d->nregions; i++)
 		if (used[i] + fabric_alloc_avail(d->region[i].free) != d->region[i].length)

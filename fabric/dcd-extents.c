@@ -56,19 +56,26 @@ int dcd_host_pieces(const struct dcd_host *h, const struct dcd_range *r, uint32_
 	struct dcd_range *p = NULL;
 	uint32_t k = 0, cap = 0;
 
-	for (uint32_t i = 0; i < h->nlist; i++)
+	for (uint32_t i = 0, first = 0; i < h->nlist; i++, first = k)
 		for (uint32_t j = 0; j < n; j++) {
 			const struct dcd_extent *e = &h->list[i];
 			uint64_t lo = e->dpa > r[j].dpa ? e->dpa : r[j].dpa;
+			uint64_t len = dcd_intersect(e->dpa, e->len, r[j].dpa, r[j].len);
 
-			if (!dcd_intersect(e->dpa, e->len, r[j].dpa, r[j].len))
+			if (!len)
 				continue;
+			/* Touching pieces of one entry are one piece: a shared cap
+			 * must never be cut (r[] is sorted by the callers). */
+			if (k > first && p[k - 1].dpa + p[k - 1].len == lo) {
+				p[k - 1].len += len;
+				continue;
+			}
 			if (dcd_reserve((void **)&p, &cap, k + 1, sizeof(*p)) < 0) {
 				free(p);
 				return -ENOMEM;
 			}
 			p[k].dpa = lo;
-			p[k].len = dcd_intersect(e->dpa, e->len, r[j].dpa, r[j].len);
+			p[k].len = len;
 			k++;
 		}
 	*out = p;

@@ -71,7 +71,7 @@ void dcd_free(struct dcd *d)
 	}
 	free(d->host);
 	free(d->caps);
-	free(d->zero);
+	free(d->dirty);
 	evlog_fini(&d->fmlog);
 	free(d);
 }
@@ -82,13 +82,29 @@ void dcd_set_sanitizer(struct dcd *d, dcd_sanitize_fn fn, void *arg)
 	d->sanitize_arg = arg;
 }
 
-void dcd_sanitize_run(struct dcd *d)
+uint32_t dcd_sanitize_run(struct dcd *d, uint32_t *failed)
 {
-	for (uint32_t i = 0; i < d->nzero; i++)
-		if (d->sanitize)
-			d->sanitize(d->sanitize_arg, d->zero[i].region, d->zero[i].offset,
-				    d->zero[i].len);
-	d->nzero = 0;
+	uint32_t kept = 0, freed = 0;
+
+	*failed = 0;
+	for (uint32_t i = 0; i < d->ndirty; i++) {
+		struct dcd_range x = d->dirty[i];
+		int r = dcd_region_of(d, x.dpa, x.len);
+		struct dcd_region *reg = &d->region[r];
+
+		/* Out of memory for the free range's node: zeroed, but it stays
+		 * in quarantine (and is zeroed again) until the next run. */
+		if ((d->sanitize && d->sanitize(d->sanitize_arg, (unsigned int)r, x.dpa - reg->base,
+						x.len) < 0) ||
+		    fabric_alloc_free(reg->free, x.dpa, x.len) < 0) {
+			d->dirty[kept++] = x;
+			(*failed)++;
+			continue;
+		}
+		freed++;
+	}
+	d->ndirty = kept;
+	return freed;
 }
 
 int dcd_host_index(const struct dcd *d, uint16_t host_id)
@@ -244,10 +260,13 @@ int dcd_reserve(void **v, uint32_t *cap, uint32_t need, size_t size)
 
 int dcd_reserve_caps(struct dcd *d, uint32_t more)
 {
-	/* Freeing a split middle needs one allocator node per region. */
+	/* Freeing a split middle needs one allocator node per region; each
+	 * freed range may go to quarantine instead. */
 	for (unsigned int i = 0; i < d->nregions; i++)
 		if (fabric_alloc_reserve(d->region[i].free, more) < 0)
 			return -ENOMEM;
+	if (dcd_reserve((void **)&d->dirty, &d->capdirty, d->ndirty + more, sizeof(*d->dirty)))
+		return -ENOMEM;
 	return dcd_reserve((void **)&d->caps, &d->capcaps, d->ncaps + more, sizeof(*d->caps));
 }
 
@@ -280,19 +299,18 @@ void dcd_cap_insert(struct dcd *d, const struct dcd_extent *x)
 	cap_insert(d, &c);
 }
 
-/* Give a range back; one to sanitize (asked or configured) is queued for
- * dcd_sanitize_run(), after the state is saved.  Out of memory for the
- * queue, it is zeroed at once (the old data is never handed out). */
+/* Give a range back; one to sanitize (asked or configured) goes to
+ * quarantine instead, and is free only once dcd_sanitize_run() zeroed it
+ * (the old data is never handed out).  Room was reserved beforehand
+ * (dcd_reserve_caps). */
 static void free_range(struct dcd *d, unsigned int r, uint64_t dpa, uint64_t len, bool sanitize)
 {
 	struct dcd_region *reg = &d->region[r];
 
-	if ((sanitize || reg->sanitize) && d->sanitize) {
-		if (dcd_reserve((void **)&d->zero, &d->capzero, d->nzero + 1,
-				sizeof(*d->zero)) < 0)
-			d->sanitize(d->sanitize_arg, r, dpa - reg->base, len);
-		else
-			d->zero[d->nzero++] = (struct dcd_zero){ r, dpa - reg->base, len };
+	if ((sanitize || reg->sanitize) && d->sanitize &&
+	    !dcd_reserve((void **)&d->dirty, &d->capdirty, d->ndirty + 1, sizeof(*d->dirty))) {
+		d->dirty[d->ndirty++] = (struct dcd_range){ dpa, len };
+		return;
 	}
 	fabric_alloc_free(reg->free, dpa, len);
 }
@@ -326,6 +344,26 @@ void dcd_cap_unref(struct dcd *d, uint64_t dpa, uint64_t len, bool sanitize)
 	cap_remove(d, (uint32_t)i);
 	if (left.x.len)
 		cap_insert(d, &left);
+	if (right.x.len)
+		cap_insert(d, &right);
+}
+
+void dcd_cap_carve(struct dcd *d, uint64_t dpa, uint64_t len)
+{
+	int i = dcd_cap_find(d, dpa);
+	struct dcd_cap c = d->caps[i], left = c, mid = c, right = c;
+
+	if (c.x.dpa == dpa && c.x.len == len)
+		return;
+	left.x.len = dpa - c.x.dpa;
+	mid.x.dpa = dpa;
+	mid.x.len = len;
+	right.x.dpa = dpa + len;
+	right.x.len = c.x.dpa + c.x.len - right.x.dpa;
+	cap_remove(d, (uint32_t)i);
+	if (left.x.len)
+		cap_insert(d, &left);
+	cap_insert(d, &mid);
 	if (right.x.len)
 		cap_insert(d, &right);
 }

@@ -79,7 +79,8 @@ struct dcd_region {
 	struct fabric_alloc *free;
 };
 
-/* Zeroes released capacity; the daemon points it at the backing memory. */
+/* Zeroes released capacity; the daemon points it at the backing memory.
+ * 0, or -errno when the bytes could not be zeroed. */
 typedef int (*dcd_sanitize_fn)(void *arg, unsigned int region, uint64_t offset, uint64_t len);
 
 struct dcd {
@@ -94,24 +95,24 @@ struct dcd {
 	uint64_t min_block_size;
 	dcd_sanitize_fn sanitize;
 	void *sanitize_arg;
-	/* Ranges freed with sanitize, zeroed by dcd_sanitize_run() once the
-	 * state that frees them is saved; not part of the state image. */
-	uint32_t nzero, capzero;
-	struct dcd_zero {
-		unsigned int region;
-		uint64_t offset, len;
-	} *zero;
+	/* Quarantine: released ranges that must be zeroed before they are free
+	 * again.  Neither a cap nor free space; part of the state image, so a
+	 * range whose zeroing failed (or was cut short by a crash) stays out
+	 * of the allocator until dcd_sanitize_run() zeroes it. */
+	uint32_t ndirty, capdirty;
+	struct dcd_range *dirty;
 };
 
 /* ---- life cycle (dcd.c) ---- */
 struct dcd *dcd_new(const struct fabric_config *c);
 void dcd_free(struct dcd *d);
 void dcd_set_sanitizer(struct dcd *d, dcd_sanitize_fn fn, void *arg);
-/* Zero the ranges released since the last call (sanitize on release).  A
- * command only queues them: the caller runs them once the state that frees
- * them is saved, so a failed save rolls back to a state whose data is still
- * there.  Until then nothing can allocate the ranges (one thread). */
-void dcd_sanitize_run(struct dcd *d);
+/* Zero the quarantined ranges and give those zeroed to the allocator; the
+ * number freed (the state changed: save it).  A command only quarantines
+ * ranges; the caller runs this once that state is saved, so a crash or a
+ * failed save leaves them quarantined, never free with old data.  Ranges
+ * whose zeroing fails stay quarantined (*failed counts them). */
+uint32_t dcd_sanitize_run(struct dcd *d, uint32_t *failed);
 
 /* Run one CCI command arriving on a port: returns the CCI return code; the
  * response payload goes to out (*outlen bytes); *changed says the state
@@ -157,6 +158,11 @@ void dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
 void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct dcd_extent *x,
 		  bool more);
 
+/* Make [dpa, dpa+len), part of one single-reference cap, a cap of its own
+ * (the rest stays allocated as caps before and after it); needs room for
+ * two more caps. */
+void dcd_cap_carve(struct dcd *d, uint64_t dpa, uint64_t len);
+
 /* Remove [dpa, dpa+len) from entry i of h's list (splitting it) and drop
  * the matching cap reference; sanitize asks to zero it once it is freed. */
 void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len,
@@ -171,8 +177,9 @@ bool dcd_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen);
 uint64_t dcd_host_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len);
 uint64_t dcd_host_pending_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len);
 uint64_t dcd_group_covered(const struct dcd_group *g, uint64_t dpa, uint64_t len);
-/* The intersections of r[] with h's list entries, one piece per (entry,
- * range) pair, in list order; *out is malloc'd.  -ENOMEM. */
+/* The intersections of r[] (sorted) with h's list entries, one piece per
+ * (entry, range) pair, touching pieces of one entry merged, in list order;
+ * *out is malloc'd.  -ENOMEM. */
 int dcd_host_pieces(const struct dcd_host *h, const struct dcd_range *r, uint32_t n,
 		    struct dcd_range **out, uint32_t *nout);
 /* The host's extent around a piece, cut to the piece (all zero but the

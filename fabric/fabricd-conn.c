@@ -9,6 +9,7 @@
  * message whose category is not Request is answered with Invalid Input.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,7 @@ static int rollback(struct server *s)
 
 	if (!nd)
 		return -ENOMEM;
-	dcd_set_sanitizer(nd, backing_sanitize, &s->backing);
+	dcd_set_sanitizer(nd, fabricd_sanitize, s);
 	if (dcd_deserialize(nd, s->saved, s->savedlen, err, sizeof(err)) < 0) {
 		fabricd_log(s, "rollback failed: %s", err);
 		dcd_free(nd);
@@ -80,7 +81,123 @@ static int rollback(struct server *s)
 	return 0;
 }
 
+/* ---- quarantine ---- */
+
+int fabricd_sanitize(void *arg, unsigned int region, uint64_t offset, uint64_t len)
+{
+	struct server *s = arg;
+	int rc = -EIO;
+
+	/* Test hook TAGDAX_FABRICD_SANITIZE_FAIL=N: the next N zeroings fail. */
+	if (s->sanitize_fail)
+		s->sanitize_fail--;
+	else
+		rc = backing_sanitize(&s->backing, region, offset, len);
+	if (rc < 0)
+		fabricd_log(s, "region %u: zeroing %#" PRIx64 "+%#" PRIx64 " failed (%s): it stays "
+			    "quarantined, out of the allocator", region, offset, len, strerror(-rc));
+	return rc;
+}
+
+/* DIR/quarantine lists the quarantined ranges for `tagdax fabric list`:
+ * "region R dpa D length L" lines; no file when there are none. */
+static void publish_quarantine(struct server *s)
+{
+	char path[PATH_MAX + 16], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = -ENOMEM;
+
+	if (!s->d->ndirty && !s->quarantine_listed)
+		return;
+	snprintf(path, sizeof(path), "%s/quarantine", s->dir);
+	if (!s->d->ndirty) {
+		unlink(path);
+		s->quarantine_listed = false;
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (f) {
+		for (uint32_t i = 0; i < s->d->ndirty; i++) {
+			const struct dcd_range *x = &s->d->dirty[i];
+
+			fprintf(f, "region %d dpa %" PRIu64 " length %" PRIu64 "\n",
+				dcd_region_of(s->d, x->dpa, x->len), x->dpa, x->len);
+		}
+		rc = fclose(f) ? -ENOMEM : state_write_text(s->dir, "quarantine", text, len);
+	}
+	free(text);
+	if (rc < 0)
+		fabricd_log(s, "%s: %s", path, strerror(-rc));
+	s->quarantine_listed = true;
+}
+
+void fabricd_settle(struct server *s)
+{
+	uint32_t failed, freed = dcd_sanitize_run(s->d, &failed);
+	int rc;
+
+	if (freed && (rc = fabricd_persist(s)) < 0) {
+		/* Zeroed but not saved as free: back to quarantine, zeroed again
+		 * next time. */
+		fabricd_log(s, "saving state failed (%s) after zeroing released capacity",
+			    strerror(-rc));
+		if (rollback(s) < 0)
+			s->fatal = true;
+	}
+	if (freed)
+		fabricd_log(s, "%u zeroed range%s returned to the allocator", freed,
+			    freed == 1 ? "" : "s");
+	if (!s->fatal)
+		publish_quarantine(s);
+}
+
 /* ---- connections ---- */
+
+int64_t fabricd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* When c times out (-1: never): a request begun or an answer not yet read
+ * must finish within message_timeout_ms; an fm.sock connection with
+ * nothing going on closes after idle_timeout_ms.  Host connections may
+ * idle (an agent keeps its mailbox and notification socket open). */
+static int64_t conn_deadline(const struct server *s, const struct conn *c)
+{
+	if (c->outlen || cci_stream_buffered(&c->in) || c->in.skip)
+		return c->since + s->cfg.message_timeout_ms;
+	if (c->kind == CONN_FM)
+		return c->since + s->cfg.idle_timeout_ms;
+	return -1;
+}
+
+int fabricd_expire(struct server *s)
+{
+	int64_t now = fabricd_now_ms(), next = -1;
+	unsigned int closed = 0;
+
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+		int64_t at = c->closed ? -1 : conn_deadline(s, c);
+
+		if (at < 0)
+			continue;
+		if (at <= now) {
+			fabricd_conn_close(c);
+			closed++;
+		} else if (next < 0 || at - now < next) {
+			next = at - now;
+		}
+	}
+	if (closed)
+		fabricd_log(s, "closed %u connection%s past their deadline", closed,
+			    closed == 1 ? "" : "s");
+	return next < 0 ? -1 : (int)(next > INT32_MAX ? INT32_MAX : next);
+}
 
 void fabricd_conn_close(struct conn *c)
 {
@@ -107,6 +224,7 @@ void fabricd_conn_flush(struct conn *c)
 		c->outoff += (size_t)n;
 	}
 	c->outoff = c->outlen = 0;
+	c->since = fabricd_now_ms(); /* the answer left: progress */
 }
 
 static void conn_queue(struct conn *c, const uint8_t *buf, size_t len)
@@ -198,8 +316,8 @@ static void handle(struct server *s, struct conn *c, const struct cci_msg *req, 
 		outlen = 0;
 		changed = false;
 	}
-	if (!s->fatal)
-		dcd_sanitize_run(s->d); /* saved: released capacity may be zeroed now */
+	if (changed && !s->fatal)
+		fabricd_settle(s); /* saved: quarantined capacity may be zeroed now */
 	if (changed || rc != CCI_RC_SUCCESS)
 		fabricd_log(s, "%s: %04xh: %s", port_name(s, c), op, cci_retcode_name((uint16_t)rc));
 	fabric_crash_point("reply");
@@ -230,6 +348,7 @@ void fabricd_conn_process(struct server *s, struct conn *c)
 			break;
 		}
 		cci_stream_consume(&c->in);
+		c->since = fabricd_now_ms();
 	}
 }
 
@@ -254,6 +373,33 @@ void fabricd_conn_readable(struct server *s, struct conn *c)
 		fabricd_conn_close(c);
 }
 
+/* At the cap, make room: close the live connection that made no progress
+ * for the longest time, fm.sock connections before mailboxes before
+ * notification sockets (a flood on fm.sock never costs an agent its
+ * connections, and an orchestrator's fresh connection is the newest). */
+static void evict_one(struct server *s, const struct conn *fresh)
+{
+	struct conn *victim = NULL;
+	unsigned int live = 0;
+
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+
+		if (c->closed || c == fresh)
+			continue;
+		live++;
+		if (!victim || c->kind < victim->kind ||
+		    (c->kind == victim->kind && c->since < victim->since))
+			victim = c;
+	}
+	if (live < s->maxconns || !victim) /* room for fresh besides them */
+		return;
+	if (!s->evicting)
+		fabricd_log(s, "%u connections: closing the least active to serve new ones", live);
+	s->evicting = true;
+	fabricd_conn_close(victim);
+}
+
 void fabricd_conn_accept(struct server *s, const struct listener *l)
 {
 	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -271,15 +417,19 @@ void fabricd_conn_accept(struct server *s, const struct listener *l)
 		}
 		return;
 	}
-	if (s->nconns >= s->maxconns || !(c = calloc(1, sizeof(*c)))) {
+	/* The array has room for maxconns plus one accept per listener per
+	 * round (closed ones are reaped at the top of the loop). */
+	if (s->nconns >= s->maxconns + s->nls || !(c = calloc(1, sizeof(*c)))) {
 		close(fd);
 		return;
 	}
 	c->fd = fd;
+	c->since = fabricd_now_ms();
 	c->kind = l->kind;
 	c->host = l->host;
 	cci_stream_init(&c->in, FABRICD_MAX_REQUEST);
 	s->conns[s->nconns++] = c;
+	evict_one(s, c);
 	/* An agent that connects late still learns about waiting records. */
 	if (c->kind == CONN_IRQ && s->d->host[c->host].log.n) {
 		uint8_t b = CCI_LOG_DC;

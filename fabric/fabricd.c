@@ -162,39 +162,58 @@ static int open_sockets(struct server *s)
 /* ---- loop ---- */
 
 /* How many connections fit under RLIMIT_NOFILE, keeping a reserve for the
- * descriptors open now and those a save or a log line needs. */
-static unsigned int conn_cap(void)
+ * descriptors open now and those a save or a log line needs.  The soft
+ * limit is raised to the hard one first: a flood of clients should meet
+ * the configured cap, not the shell's default of 1024 descriptors. */
+static unsigned int conn_cap(const struct fabric_config *cfg)
 {
-	struct rlimit rl;
+	unsigned int want = cfg->max_connections ? cfg->max_connections : MAX_CONNS;
 	unsigned int open = 0, reserve;
-	DIR *fds = opendir("/proc/self/fd");
+	struct rlimit rl;
+	DIR *fds;
 
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	fds = opendir("/proc/self/fd");
 	while (fds && readdir(fds))
 		open++;
 	if (fds)
 		closedir(fds);
 	reserve = open + 16;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur >= (rlim_t)MAX_CONNS + reserve)
-		return MAX_CONNS;
+	    rl.rlim_cur >= (rlim_t)want + reserve)
+		return want;
 	return rl.rlim_cur > (rlim_t)reserve + 1 ? (unsigned int)(rl.rlim_cur - reserve) : 1;
 }
 
 static int serve(struct server *s)
 {
-	struct pollfd *pf = calloc(1 + s->nls + MAX_CONNS, sizeof(*pf));
+	struct pollfd *pf;
 
-	if (!pf)
+	s->maxconns = conn_cap(&s->cfg);
+	pf = calloc(1 + 2 * s->nls + s->maxconns, sizeof(*pf));
+	s->conns = calloc(s->nls + s->maxconns, sizeof(*s->conns));
+	if (!pf || !s->conns) {
+		free(pf);
 		return -ENOMEM;
-	s->maxconns = conn_cap();
-	if (s->maxconns < MAX_CONNS)
-		fabricd_log(s, "serving at most %u connections (RLIMIT_NOFILE)", s->maxconns);
+	}
+	fabricd_log(s, "serving at most %u connections; idle fm.sock connections close after "
+		    "%u ms, unfinished messages after %u ms", s->maxconns, s->cfg.idle_timeout_ms,
+		    s->cfg.message_timeout_ms);
 	while (!s->fatal) {
-		/* Listeners rest at the cap and after EMFILE/ENFILE, until a
-		 * connection closes (or, with none to close, half a second). */
-		bool listen = !s->accept_paused && s->nconns < s->maxconns;
+		/* Listeners rest after EMFILE/ENFILE, until a connection closes
+		 * (or, with none to close, half a second). */
+		bool listen = !s->accept_paused;
+		int next = fabricd_expire(s);
 		unsigned int n = 0;
 		int ready;
+
+		if (fabricd_reap(s))
+			s->accept_paused = false;
+		if (s->accept_paused && (next < 0 || next > 500))
+			next = 500;
 
 		pf[n++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 		for (unsigned int i = 0; i < s->nls; i++)
@@ -206,7 +225,7 @@ static int serve(struct server *s)
 				.fd = c->fd, .events = c->outlen ? POLLOUT : POLLIN
 			};
 		}
-		ready = poll(pf, n, s->accept_paused ? 500 : -1);
+		ready = poll(pf, n, next);
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
@@ -326,10 +345,17 @@ static int start(struct server *s, const char *dir, const char *config_path)
 	s->rsp = malloc(sizeof(struct cci_msg) + FABRICD_MAX_RESPONSE);
 	if (!s->d || !s->rsp)
 		return startup_error(s, -ENOMEM, "out of memory");
-	dcd_set_sanitizer(s->d, backing_sanitize, &s->backing);
+	dcd_set_sanitizer(s->d, fabricd_sanitize, s);
+	if (getenv("TAGDAX_FABRICD_SANITIZE_FAIL"))
+		s->sanitize_fail = strtoul(getenv("TAGDAX_FABRICD_SANITIZE_FAIL"), NULL, 10);
 	rc = load_state(s);
 	if (rc)
 		return rc;
+	/* What a crash or a failed zeroing left quarantined: retry now. */
+	s->quarantine_listed = true; /* a stale list goes or is rewritten */
+	fabricd_settle(s);
+	if (s->fatal)
+		return startup_error(s, -EIO, "could not save the state after zeroing");
 	rc = open_sockets(s);
 	if (rc)
 		return rc;
@@ -351,6 +377,7 @@ static void stop(struct server *s)
 	for (unsigned int i = 0; i < s->nconns; i++)
 		fabricd_conn_close(s->conns[i]);
 	fabricd_reap(s);
+	free(s->conns);
 	for (unsigned int i = 0; i < s->nls; i++) {
 		close(s->ls[i].fd);
 		unlink(s->ls[i].path);

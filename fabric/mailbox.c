@@ -135,15 +135,25 @@ static int chain_set(struct dcd_call *c, struct dcd_chain *chain, const struct d
 }
 
 /* Turn the accepted ranges (sorted, disjoint) into list entries, give the
- * rest of the offer back, and tell the FM what was accepted. */
+ * rest of the offer back, and tell the FM what was accepted.  Every piece
+ * of an extent becomes an extent (and a cap) of its own, adjacent pieces
+ * too, so that host entries always equal caps.  A sharable group is
+ * accepted whole (checked before): its extents stay as offered, however
+ * the host's ranges cut them, since other hosts may share the caps. */
 static void accept_group(struct dcd *d, struct dcd_host *h, struct dcd_group *g,
-			 const struct dcd_range *acc, uint32_t nacc)
+			 const struct dcd_range *acc, uint32_t nacc, bool whole)
 {
 	uint32_t accepted = 0;
 
 	for (uint32_t i = 0; i < g->n; i++) {
 		struct dcd_extent e = g->x[i];
 		uint64_t at = e.dpa, end = e.dpa + e.len;
+
+		if (whole) {
+			h->list[h->nlist++] = e;
+			accepted++;
+			continue;
+		}
 
 		for (uint32_t j = 0; j <= nacc; j++) {
 			uint64_t lo = j < nacc ? acc[j].dpa : end, len = 0;
@@ -158,6 +168,8 @@ static void accept_group(struct dcd *d, struct dcd_host *h, struct dcd_group *g,
 				dcd_cap_unref(d, at, lo - at, false);
 			if (len) {
 				struct dcd_extent *x = &h->list[h->nlist++];
+
+				dcd_cap_carve(d, lo, len);
 
 				*x = e;
 				x->dpa = lo;
@@ -189,6 +201,7 @@ int mbox_add_response(struct dcd_call *c)
 	struct dcd_range *r = NULL;
 	uint64_t total = 0, offered = 0;
 	uint32_t n = 0, all;
+	bool sharable;
 	int rc;
 
 	memcpy(&head, c->in, sizeof(head));
@@ -222,14 +235,16 @@ int mbox_add_response(struct dcd_call *c)
 	for (uint32_t i = 0; i < g->n; i++)
 		offered += g->x[i].len;
 	/* Sharable capacity: all or nothing. */
-	if (!g->dead && d->region[g->x[0].region].sharable && total && total != offered)
+	sharable = d->region[g->x[0].region].sharable;
+	if (!g->dead && sharable && total && total != offered)
 		goto out;
+	/* At most all + n pieces; each piece and each hole may split a cap. */
 	rc = CCI_RC_INTERNAL;
 	if (!g->dead && (dcd_reserve_list(h, all + g->n) < 0 ||
-			 dcd_reserve_caps(d, all + g->n) < 0))
+			 dcd_reserve_caps(d, 2 * (all + g->n)) < 0))
 		goto out;
 	if (!g->dead)
-		accept_group(d, h, g, r, all);
+		accept_group(d, h, g, r, all, sharable && total);
 	dcd_host_pop_group(h);
 	dcd_chain_clear(&h->accept);
 	c->changed = true;

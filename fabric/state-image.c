@@ -5,7 +5,7 @@
  *
  *   "TDXDCDST" u32 version | geometry (regions, hosts, log sizes, to refuse
  *   an image made with another configuration) | regions' block size,
- *   sanitize flag and free ranges | caps | per host: generation, extent
+ *   sanitize flag and free ranges | caps | quarantine (v2) | per host: generation, extent
  *   list, pending groups, More chains, event log | FM event log | u32 crc32
  *
  * The image is also what the tests compare to prove that a rejected
@@ -22,7 +22,7 @@
 #include "state.h"
 
 static const char magic[8] = { 'T', 'D', 'X', 'D', 'C', 'D', 'S', 'T' };
-#define STATE_VERSION 1
+#define STATE_VERSION 2 /* 2: the quarantine follows the caps */
 
 /* ---- little-endian writer and reader ---- */
 
@@ -247,6 +247,11 @@ int dcd_serialize(const struct dcd *d, uint8_t **buf, size_t *len)
 		put16(&w, d->caps[i].refs);
 		put8(&w, d->caps[i].sanitize);
 	}
+	put32(&w, d->ndirty);
+	for (uint32_t i = 0; i < d->ndirty; i++) {
+		put64(&w, d->dirty[i].dpa);
+		put64(&w, d->dirty[i].len);
+	}
 	for (unsigned int i = 0; i < d->nhosts; i++)
 		put_host(&w, &d->host[i]);
 	put_log(&w, &d->fmlog);
@@ -321,6 +326,21 @@ static void get_caps(struct rbuf *r, struct dcd *d)
 	d->ncaps = n;
 }
 
+static void get_dirty(struct rbuf *r, struct dcd *d)
+{
+	uint32_t n = get_count(r, 16);
+
+	if (r->bad || dcd_reserve((void **)&d->dirty, &d->capdirty, n, sizeof(*d->dirty)) < 0) {
+		r->bad = true;
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		d->dirty[i].dpa = get64(r);
+		d->dirty[i].len = get64(r);
+	}
+	d->ndirty = n;
+}
+
 static void get_host(struct rbuf *r, struct dcd_host *h)
 {
 	uint32_t n;
@@ -363,7 +383,7 @@ int dcd_deserialize(struct dcd *d, const uint8_t *buf, size_t len, char *err, si
 {
 	struct rbuf r = { .p = buf, .len = len };
 	uint8_t m[8];
-	uint32_t crc;
+	uint32_t crc, version;
 
 	if (len < sizeof(magic) + 8) {
 		snprintf(err, errlen, "state image is truncated");
@@ -377,7 +397,8 @@ int dcd_deserialize(struct dcd *d, const uint8_t *buf, size_t len, char *err, si
 	}
 	r.len = len - 4;
 	get(&r, m, sizeof(m));
-	if (memcmp(m, magic, sizeof(m)) || get32(&r) != STATE_VERSION) {
+	version = get32(&r);
+	if (memcmp(m, magic, sizeof(m)) || version < 1 || version > STATE_VERSION) {
 		snprintf(err, errlen, "not a tagdax fabric state image (or another version)");
 		return -EBADMSG;
 	}
@@ -390,6 +411,8 @@ int dcd_deserialize(struct dcd *d, const uint8_t *buf, size_t len, char *err, si
 	for (unsigned int i = 0; i < d->nregions && !r.bad; i++)
 		get_region(&r, &d->region[i]);
 	get_caps(&r, d);
+	if (version >= 2) /* version 1 had no quarantine */
+		get_dirty(&r, d);
 	for (unsigned int i = 0; i < d->nhosts && !r.bad; i++)
 		get_host(&r, &d->host[i]);
 	get_log(&r, &d->fmlog);

@@ -101,6 +101,26 @@ int state_save(const char *statedir, const uint8_t *buf, size_t len)
 	return fsync_dir(statedir);
 }
 
+int state_write_text(const char *dir, const char *name, const char *text, size_t len)
+{
+	char tmp[4096], final[4096];
+	int fd, rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name) >= (int)sizeof(tmp) ||
+	    snprintf(final, sizeof(final), "%s/%s", dir, name) >= (int)sizeof(final))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	rc = write_all(fd, (const uint8_t *)text, len);
+	close(fd);
+	if (!rc && rename(tmp, final) < 0)
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
 int state_read(const char *statedir, uint8_t **buf, size_t *len)
 {
 	char path[4096];

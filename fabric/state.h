@@ -19,6 +19,10 @@
 /* Write an image atomically into statedir. */
 int state_save(const char *statedir, const uint8_t *buf, size_t len);
 
+/* Replace DIR/NAME by text atomically (temporary file, rename); for the
+ * small files other programs read, not synced. */
+int state_write_text(const char *dir, const char *name, const char *text, size_t len);
+
 /* Read statedir's image: 0 with a malloc'd buffer, -ENOENT when there is
  * none yet (a fresh fabric), another -errno on error. */
 int state_read(const char *statedir, uint8_t **buf, size_t *len);

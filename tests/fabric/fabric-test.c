@@ -74,8 +74,9 @@ int t_call(struct dcd *d, int port, uint16_t op, const void *in, size_t len)
 {
 	bool changed;
 	int rc = dcd_dispatch(d, port, op, in, len, t_out, sizeof(t_out), &t_outlen, &changed);
+	uint32_t failed;
 
-	dcd_sanitize_run(d); /* as the daemon does once the state is saved */
+	dcd_sanitize_run(d, &failed); /* as the daemon does once the state is saved */
 	return rc;
 }
 

@@ -182,6 +182,34 @@ static void test_options(void **state)
 	assert_int_equal(cfg.backing_offset, 2u << 20);
 }
 
+/* The connection limits: defaults, values, ranges. */
+static void test_connection_limits(void **state)
+{
+	static const char *const bad[] = {
+		"{ " HOSTS ", " REGION ", \"idle_timeout_ms\": 0 }",
+		"{ " HOSTS ", " REGION ", \"message_timeout_ms\": 3600001 }",
+		"{ " HOSTS ", " REGION ", \"max_connections\": 7 }",
+		"{ " HOSTS ", " REGION ", \"max_connections\": \"many\" }",
+	};
+
+	(void)state;
+	assert_int_equal(fabric_config_parse("{ " HOSTS ", " REGION " }", &cfg, err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.idle_timeout_ms, 60000);
+	assert_int_equal(cfg.message_timeout_ms, 10000);
+	assert_int_equal(cfg.max_connections, 0);
+	assert_int_equal(fabric_config_parse("{ " HOSTS ", " REGION ", \"idle_timeout_ms\": 500,"
+					     " \"message_timeout_ms\": 250, \"max_connections\": 8 }",
+					     &cfg, err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.idle_timeout_ms, 500);
+	assert_int_equal(cfg.message_timeout_ms, 250);
+	assert_int_equal(cfg.max_connections, 8);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (fabric_config_parse(bad[i], &cfg, err, sizeof(err)) != -EINVAL)
+			fail_msg("accepted: %s", bad[i]);
+}
+
 static void test_load_errors(void **state)
 {
 	(void)state;
@@ -210,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_connection_limits),
 		cmocka_unit_test(test_load_errors),
 	};
 

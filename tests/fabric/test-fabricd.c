@@ -20,10 +20,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon-test.h"
 #include "fabric-test.h"
+#include "backing.h"
 #include "fabricd.h"
 
 static uint8_t buf[1 << 16];
@@ -292,6 +294,148 @@ static void test_sanitize_after_save(void **state)
 	munmap(m, 2 * MiB);
 	close(fm);
 	close(a);
+}
+
+/* Give A 2 MiB of region 1 (sanitize on release), fill it, release it. */
+static void release_dirty(int fm, int a)
+{
+	uint64_t r[2] = { R1, 2 * MiB };
+	int nrec;
+	size_t n;
+
+	n = t_add_req(buf, 10, CCI_ADD_FREE, 1, 2 * MiB, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	accept_pending(a, &nrec);
+	assert_int_equal(td_cmd(a, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, false), NULL, 0,
+				&outlen),
+			 CCI_RC_SUCCESS);
+}
+
+/* Nobody can be given the quarantined range: all of region 1 cannot be
+ * added, nor that range by prescription. */
+static void expect_quarantined(const struct t_daemon *t, bool yes)
+{
+	uint64_t r[2] = { R1, 2 * MiB };
+	char path[400], line[128] = "";
+	int fm = td_connect(t, NULL);
+	size_t n;
+	FILE *f;
+
+	n = t_add_req(buf, 11, CCI_ADD_FREE, 1, 256 * MiB, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 yes ? CCI_RC_RESOURCES_EXHAUSTED : CCI_RC_SUCCESS);
+	if (yes) {
+		n = t_list_req(buf, 11, CCI_ADD_PRESCRIPTIVE, r, 1, NULL);
+		assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+				 CCI_RC_INVALID_EXTENT_LIST);
+	}
+	close(fm);
+	snprintf(path, sizeof(path), "%s/quarantine", t->dir);
+	f = fopen(path, "r");
+	assert_true(!f == !yes);
+	if (f) {
+		assert_non_null(fgets(line, sizeof(line), f));
+		fclose(f);
+		assert_string_equal(line, "region 1 dpa 268435456 length 2097152\n");
+	}
+}
+
+/* Zeroing fails (injected, region files): the released range stays out of
+ * the allocator, listed, across a restart, until a retry zeroes it. */
+static void test_sanitize_failure_quarantines(void **state)
+{
+	struct t_daemon t;
+	uint8_t *m;
+	int fm, a;
+
+	(void)state;
+	td_init(&t, fabric_test_config);
+	setenv("TAGDAX_FABRICD_SANITIZE_FAIL", "1", 1);
+	assert_true(td_start(&t, NULL));
+	fm = td_connect(&t, NULL);
+	a = td_connect(&t, "A");
+	m = map_region(&t, 1, 2 * MiB);
+	release_dirty(fm, a);
+	/* Before the release there was nothing to zero: fill now, after. */
+	memset(m, 0xa5, 2 * MiB);
+	expect_quarantined(&t, true);
+	close(fm);
+	close(a);
+	/* A restart whose retry fails again keeps it quarantined. */
+	td_stop(&t);
+	assert_true(td_start(&t, NULL));
+	expect_quarantined(&t, true);
+	assert_int_equal(m[0], 0xa5);
+	/* A restart that can zero it frees it. */
+	td_stop(&t);
+	unsetenv("TAGDAX_FABRICD_SANITIZE_FAIL");
+	assert_true(td_start(&t, NULL));
+	for (size_t i = 0; i < 2 * MiB; i += 4096)
+		assert_int_equal(m[i], 0);
+	expect_quarantined(&t, false);
+	munmap(m, 2 * MiB);
+	td_cleanup(&t);
+}
+
+/* The same after a command: a failed zeroing is retried after the next
+ * command that changes the state. */
+static void test_sanitize_retried_after_command(void **state)
+{
+	struct t_daemon t;
+	int fm, a, b, nrec;
+	size_t n;
+
+	(void)state;
+	td_init(&t, fabric_test_config);
+	setenv("TAGDAX_FABRICD_SANITIZE_FAIL", "1", 1);
+	assert_true(td_start(&t, NULL));
+	unsetenv("TAGDAX_FABRICD_SANITIZE_FAIL");
+	fm = td_connect(&t, NULL);
+	a = td_connect(&t, "A");
+	release_dirty(fm, a);
+	expect_quarantined(&t, true);
+	b = td_connect(&t, "B");
+	n = t_add_req(buf, 11, CCI_ADD_FREE, 0, 2 * MiB, t_tag(9));
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	accept_pending(b, &nrec);
+	expect_quarantined(&t, false);
+	close(fm);
+	close(a);
+	close(b);
+	td_cleanup(&t);
+}
+
+/* A real failure: a devdax-like character device that cannot be mapped
+ * (/dev/null) as the file backing.  Zeroing fails for real, so the range
+ * stays quarantined, across a restart too. */
+static void test_sanitize_failure_devdax(void **state)
+{
+	struct t_daemon t;
+	char json[1024];
+	int fm, a;
+	FILE *f;
+
+	(void)state;
+	td_init(&t, fabric_test_config);
+	snprintf(json, sizeof(json), "%.*s, \"backing\": { \"type\": \"file\", "
+		 "\"path\": \"/dev/null\" } }",
+		 (int)strlen(fabric_test_config) - 1, fabric_test_config);
+	f = fopen(t.config, "w");
+	fputs(json, f);
+	fclose(f);
+	assert_true(td_start(&t, NULL));
+	fm = td_connect(&t, NULL);
+	a = td_connect(&t, "A");
+	release_dirty(fm, a);
+	expect_quarantined(&t, true);
+	close(fm);
+	close(a);
+	td_stop(&t);
+	assert_true(td_start(&t, NULL));
+	expect_quarantined(&t, true);
+	td_cleanup(&t);
 }
 
 /* Garbage of every kind on the FM socket: answered or dropped, never fatal,
@@ -682,12 +826,13 @@ static void test_out_of_descriptors(void **state)
 
 	(void)state;
 	td_init(&t, fabric_test_config);
-	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	low = rl;
-	low.rlim_cur = 40; /* inherited by the daemon's child */
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
 	assert_true(td_start(&t, NULL));
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	/* The daemon raised its own limit at start: lower it from outside, so
+	 * that accept() runs out of descriptors. */
+	assert_int_equal(prlimit(t.pid, RLIMIT_NOFILE, NULL, &rl), 0);
+	low = rl;
+	low.rlim_cur = low.rlim_max = 40;
+	assert_int_equal(prlimit(t.pid, RLIMIT_NOFILE, &low, NULL), 0);
 	for (int i = 0; i < NCLIENT; i++) {
 		fd[i] = td_connect(&t, NULL);
 		assert_true(fd[i] >= 0);
@@ -719,6 +864,190 @@ static void test_out_of_descriptors(void **state)
 				 CCI_RC_SUCCESS);
 		close(c);
 	}
+	{ /* it did run out (and said so) */
+		char path[300], log[8192] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/fabricd.log", t.dir);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		log[fread(log, 1, sizeof(log) - 1, f)] = 0;
+		fclose(f);
+		assert_non_null(strstr(log, "out of file descriptors"));
+	}
+	td_cleanup(&t);
+}
+
+/* The peer closed fd (or the daemon closed it): EOF within timeout_ms. */
+static bool closed_within(int fd, int timeout_ms)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	char c;
+
+	return poll(&pf, 1, timeout_ms) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Misbehaving clients holding many idle and half-sent connections cannot
+ * lock an orchestrator out: at the cap the least active connection goes
+ * (fm.sock ones first, so an agent's mailbox stays), and idle and
+ * half-sent connections time out. */
+static void test_connection_flood(void **state)
+{
+	enum { NIDLE = 150, NHALF = 150 };
+	static int idle[NIDLE], half[NHALF];
+	struct t_daemon t;
+	char json[1024];
+	uint8_t hdr[6] = { 0, 1, 0, 0x56, 0x10, 0 }; /* part of a 12-byte header */
+	int64_t t0;
+	int mbox, fm, closed = 0;
+
+	(void)state;
+	snprintf(json, sizeof(json), "%.*s, \"max_connections\": 64, "
+		 "\"idle_timeout_ms\": 1500, \"message_timeout_ms\": 1500 }",
+		 (int)strlen(fabric_test_config) - 1, fabric_test_config);
+	td_init(&t, json);
+	assert_true(td_start(&t, NULL));
+	mbox = td_connect(&t, "A");
+	assert_int_equal(td_cmd(mbox, CCI_GET_DC_CONFIG, "\x08\x00", 2, out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	for (int i = 0; i < NIDLE; i++) {
+		idle[i] = td_connect(&t, NULL);
+		half[i] = td_connect(&t, NULL);
+		assert_true(idle[i] >= 0 && half[i] >= 0);
+		assert_int_equal(td_write_all(half[i], hdr, sizeof(hdr)), 0);
+	}
+	/* A fresh orchestrator connection is served at once. */
+	t0 = now_ms();
+	fm = td_connect(&t, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_GET_DCD_INFO, NULL, 0, out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	print_message("orchestrator served in %lld ms among %d held connections\n",
+		      (long long)(now_ms() - t0), NIDLE + NHALF);
+	close(fm);
+	/* The agent's mailbox, older than all of them, was not the one to go. */
+	assert_int_equal(td_cmd(mbox, CCI_GET_DC_CONFIG, "\x08\x00", 2, out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	/* Every held connection is closed (evicted, or timed out) within 20 s
+	 * in all. */
+	t0 = now_ms();
+	for (int i = 0; i < NIDLE; i++) {
+		int left = (int)(20000 - (now_ms() - t0));
+
+		closed += closed_within(idle[i], left > 0 ? left : 0);
+		closed += closed_within(half[i], left > 0 ? left : 0);
+		close(idle[i]);
+		close(half[i]);
+	}
+	assert_int_equal(closed, NIDLE + NHALF);
+	/* A client trickling a message byte by byte still meets its deadline. */
+	fm = td_connect(&t, NULL);
+	t0 = now_ms();
+	for (int i = 0; i < 60; i++) {
+		struct pollfd pf = { .fd = fm, .events = POLLIN };
+
+		if (send(fm, hdr, 1, MSG_NOSIGNAL) < 0 || poll(&pf, 1, 250) == 1)
+			break;
+	}
+	assert_true(closed_within(fm, 10000));
+	assert_true(now_ms() - t0 < 12000);
+	close(fm);
+	/* Host connections may idle: the mailbox outlived the idle timeout. */
+	assert_int_equal(td_cmd(mbox, CCI_GET_DC_CONFIG, "\x08\x00", 2, out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	close(mbox);
+	td_cleanup(&t);
+}
+
+/* The issue's numbers, with the default limits: about 1,100 idle clients
+ * held the old daemon at its fixed cap of 1024; now a fresh client is
+ * served. */
+static void test_connection_flood_default(void **state)
+{
+	enum { N = 1100 };
+	static int fd[N];
+	struct t_daemon t;
+	struct rlimit rl;
+	int fm;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max < N + 64)
+		fail_msg("this test needs %d descriptors; the hard limit is %llu", N + 64,
+			 (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = rl.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	td_init(&t, fabric_test_config);
+	assert_true(td_start(&t, NULL));
+	for (int i = 0; i < N; i++) {
+		fd[i] = td_connect(&t, NULL);
+		assert_true(fd[i] >= 0);
+	}
+	fm = td_connect(&t, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_GET_DCD_INFO, NULL, 0, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	close(fm);
+	for (int i = 0; i < N; i++)
+		close(fd[i]);
+	td_cleanup(&t);
+}
+
+/* Two touching pieces of one offered extent accepted through the daemon:
+ * the daemon restarts on what it saved (it refused to before). */
+static void test_partial_pieces_restart(void **state)
+{
+	struct t_daemon *t = *state;
+	struct cci_fm_extent_lists_req q = { htole16(11), 0, htole32(8), 0 };
+	struct cci_fm_extent_lists_rsp lr;
+	uint64_t r[] = { R1, 4 * MiB, R1 + 4 * MiB, 4 * MiB };
+	int fm = td_connect(t, NULL), b = td_connect(t, "B");
+	size_t n;
+
+	n = t_add_req(buf, 11, CCI_ADD_CONTIGUOUS, 1, 16 * MiB, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	assert_int_equal(td_cmd(b, CCI_ADD_DC_RESPONSE, buf, t_resp_req(buf, r, 2, false), NULL, 0,
+				&outlen),
+			 CCI_RC_SUCCESS);
+	close(fm);
+	close(b);
+	td_stop(t);
+	assert_true(td_start(t, NULL));
+	fm = td_connect(t, NULL);
+	assert_int_equal(td_cmd(fm, CCI_FM_GET_DC_REGION_EXTENT_LISTS, &q, sizeof(q), out,
+				sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	memcpy(&lr, out, sizeof(lr));
+	assert_int_equal(le32toh(lr.total), 2);
+	close(fm);
+}
+
+/* backing_sanitize() refuses a region or range outside the backing before
+ * it reads anything with it. */
+static void test_sanitize_bounds(void **state)
+{
+	struct t_daemon t;
+	struct fabric_backing b;
+	struct fabric_config cfg;
+	char err[256];
+
+	(void)state;
+	td_init(&t, fabric_test_config);
+	assert_int_equal(fabric_config_parse(fabric_test_config, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(backing_open(&b, t.dir, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(backing_sanitize(&b, 0, 0, 2 * MiB), 0);
+	assert_int_equal(backing_sanitize(&b, 2, 0, 2 * MiB), -EINVAL);
+	assert_int_equal(backing_sanitize(&b, 1u << 30, 0, 2 * MiB), -EINVAL);
+	assert_int_equal(backing_sanitize(&b, 1, 255 * MiB, 2 * MiB), -EINVAL);
+	assert_int_equal(backing_sanitize(&b, 1, UINT64_MAX - MiB, 2 * MiB), -EINVAL);
+	backing_close(&b);
 	td_cleanup(&t);
 }
 
@@ -873,6 +1202,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_single_instance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_not_across_connections, setup, teardown),
 		cmocka_unit_test(test_out_of_descriptors),
+		cmocka_unit_test(test_connection_flood),
+		cmocka_unit_test(test_sanitize_bounds),
+		cmocka_unit_test(test_connection_flood_default),
+		cmocka_unit_test_setup_teardown(test_partial_pieces_restart, setup, teardown),
+		cmocka_unit_test(test_sanitize_failure_quarantines),
+		cmocka_unit_test(test_sanitize_retried_after_command),
+		cmocka_unit_test(test_sanitize_failure_devdax),
 		cmocka_unit_test(test_file_backing),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test_setup_teardown(test_state_from_other_config, setup, teardown),

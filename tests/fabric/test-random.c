@@ -66,6 +66,37 @@ static uint32_t pick_ranges(const struct dcd_extent *x, uint32_t n, uint64_t *r)
 	return k;
 }
 
+/* Sometimes cut a range into two adjacent pieces: a host may accept or
+ * release an extent in pieces that touch. */
+static uint32_t split_adjacent(uint64_t *r, uint32_t n)
+{
+	for (uint32_t i = 0; i < n && n < 31; i++) {
+		uint64_t len = r[2 * i + 1];
+		uint64_t cut = len > BS && len % BS == 0 ? BS * (uint64_t)(1 + rand() % (int)(len / BS - 1)) : 0;
+
+		if (!cut || rand() % 3)
+			continue;
+		r[2 * n] = r[2 * i] + cut;
+		r[2 * n + 1] = len - cut;
+		r[2 * i + 1] = cut;
+		n++;
+	}
+	return n;
+}
+
+/* Every state the model reaches, once saved, loads again as it was. */
+static void check_reloads(const struct dcd *d)
+{
+	struct t_snap s = t_snap(d);
+	struct dcd *e = t_dcd();
+	char err[256];
+
+	if (dcd_deserialize(e, s.buf, s.len, err, sizeof(err)))
+		fail_msg("a saved state does not load: %s", err);
+	t_same(e, s);
+	t_free(e);
+}
+
 static int step(struct dcd *d)
 {
 	struct dcd_host *h = &d->host[rand() % d->nhosts];
@@ -102,11 +133,12 @@ static int step(struct dcd *d)
 		if (h->npending && n == h->pending[0].n)
 			for (uint32_t i = 0; i < n; i++)
 				r[2 * i] = h->pending[0].x[i].dpa, r[2 * i + 1] = h->pending[0].x[i].len;
+		n = split_adjacent(r, n);
 		len = t_resp_req(buf, r, n, rand() % 6 == 0);
 		rc = t_call(d, port, CCI_ADD_DC_RESPONSE, buf, len);
 		break;
 	case 6: /* the host releases */
-		n = pick_ranges(h->list, h->nlist, r);
+		n = split_adjacent(r, pick_ranges(h->list, h->nlist, r));
 		len = t_resp_req(buf, r, n, rand() % 6 == 0);
 		rc = t_call(d, port, CCI_RELEASE_DC, buf, len);
 		break;
@@ -167,6 +199,7 @@ static void run(unsigned int seed, int steps)
 		else
 			free(before.buf);
 		t_check(d);
+		check_reloads(d);
 	}
 	/* The image round-trips exactly. */
 	{

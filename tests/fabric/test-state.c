@@ -172,11 +172,26 @@ static void test_file(void **state)
 
 /* ---- the daemon killed while saving ---- */
 
-/* Timestamps are the only thing two runs of the same commands disagree on. */
+static unsigned int zeroings;
+
+static int count_zeroing(void *arg, unsigned int region, uint64_t off, uint64_t len)
+{
+	(void)arg, (void)region, (void)off, (void)len;
+	zeroings++;
+	return 0;
+}
+
+/* Timestamps are the only thing two runs of the same commands disagree on;
+ * and a state with capacity in quarantine is, once restarted, that state
+ * with the quarantine zeroed and free (the daemon does so at start). */
 static struct t_snap normalized(struct dcd *d)
 {
 	struct evlog *logs[8];
 	unsigned int n = 0;
+	uint32_t failed;
+
+	dcd_set_sanitizer(d, count_zeroing, NULL);
+	dcd_sanitize_run(d, &failed);
 
 	for (unsigned int h = 0; h < d->nhosts; h++)
 		logs[n++] = &d->host[h].log;
@@ -258,18 +273,40 @@ static struct t_snap normalized_loaded(struct dcd *d)
 	return s;
 }
 
+/* zeroes[k]: command k quarantined capacity, so the daemon saves twice
+ * for it: the command, then the zeroed capacity free. */
+static bool zeroes[16];
+
 static void make_images(void)
 {
 	struct dcd *d = t_dcd();
 
 	make_script();
+	dcd_set_sanitizer(d, count_zeroing, NULL);
 	images[0] = normalized_loaded(d);
 	for (unsigned int k = 0; k < nscript; k++) {
+		unsigned int before = zeroings;
+
 		assert_int_equal(t_call(d, script[k].port, script[k].op, script[k].in, script[k].len),
 				 CCI_RC_SUCCESS);
+		zeroes[k] = zeroings != before;
 		images[k + 1] = normalized_loaded(d);
 	}
 	dcd_free(d);
+}
+
+/* Save number `count` (1: the fresh state at start) is the second save of
+ * a command: the command itself was saved already. */
+static bool second_save(unsigned int count)
+{
+	unsigned int save = 2;
+
+	for (unsigned int k = 0; k < nscript && save <= count; k++) {
+		if (zeroes[k] && save + 1 == count)
+			return true;
+		save += zeroes[k] ? 2 : 1;
+	}
+	return false;
 }
 
 static void expect_image(const struct t_daemon *t, unsigned int k)
@@ -288,6 +325,27 @@ static void expect_image(const struct t_daemon *t, unsigned int k)
 	snprintf(tmp, sizeof(tmp), "%s/state/%s.tmp", t->dir, STATE_FILE);
 	assert_int_equal(access(tmp, F_OK), -1);
 	free(got.buf);
+	free(file);
+	dcd_free(d);
+}
+
+/* Whatever the killed daemon left saved loads again, checks out, and
+ * serializes back to the same bytes (what the next start does). */
+static void check_state_loads(const struct t_daemon *t)
+{
+	struct dcd *d = t_dcd();
+	struct t_snap again;
+	uint8_t *file;
+	size_t len;
+	char err[256];
+
+	file = td_state(t, &len);
+	if (dcd_deserialize(d, file, len, err, sizeof(err)))
+		fail_msg("the saved state does not load: %s", err);
+	again = t_snap(d);
+	assert_int_equal(again.len, len);
+	assert_memory_equal(again.buf, file, len);
+	free(again.buf);
 	free(file);
 	dcd_free(d);
 }
@@ -334,12 +392,15 @@ static void crash_at(const char *point, unsigned int count, bool committed)
 		}
 		status = td_wait(&t);
 		assert_true(WIFSIGNALED(status));
+		check_state_loads(&t);
 		assert_int_equal(WTERMSIG(status), SIGKILL);
 	}
 	/* Restart: the state loads (checksum and invariants) and is the one
 	 * before the interrupted command, or after it once it was renamed
 	 * into place. */
 	assert_true(td_start(&t, NULL));
+	if (strncmp(point, "save-", 5) == 0 && second_save(count))
+		committed = true;
 	want = !started ? 0 : done + (committed ? 1 : 0);
 	expect_image(&t, want);
 	td_cleanup(&t);
@@ -357,9 +418,10 @@ static void test_crash_points(void **state)
 
 	(void)state;
 	make_images();
-	/* Save 1 is the fresh state at startup; save k+2 is command k's. */
+	/* Save 1 is the fresh state at startup; then each command's save, and
+	 * a second one for a command that quarantined capacity. */
 	for (size_t p = 0; p < sizeof(points) / sizeof(points[0]); p++)
-		for (unsigned int count = 1; count <= nscript + 2; count++)
+		for (unsigned int count = 1; count <= 2 * nscript + 2; count++)
 			crash_at(points[p].point, count, points[p].committed);
 	for (unsigned int k = 0; k <= nscript; k++)
 		free(images[k].buf);
@@ -443,6 +505,7 @@ static void test_random_kills(void **state)
 		waitpid(killer, NULL, 0);
 		status = td_wait(&t);
 		assert_true(WIFSIGNALED(status));
+		check_state_loads(&t);
 		/* The saved state: before or after the interrupted command. */
 		{
 			struct dcd *d = t_dcd();
