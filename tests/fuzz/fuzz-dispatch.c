@@ -50,7 +50,7 @@ static void run_one(struct dcd *d, int port, uint16_t op, const uint8_t *in, siz
 	after = image(d, &after_len);
 	if (!changed && (before_len != after_len || memcmp(before, after, before_len)))
 		fuzz_fail("%04xh (rc %d) changed the state without saying so", op, rc);
-	dcd_sanitize_run(d);
+	dcd_sanitize_run(d, &(uint32_t){ 0 });
 	free(before);
 	free(after);
 }

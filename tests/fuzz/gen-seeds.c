@@ -114,7 +114,7 @@ static void cmd(struct session *s, uint8_t port, uint16_t op, const void *in, ui
 			  &changed);
 	if (rc != CCI_RC_SUCCESS)
 		fuzz_fail("seed %s: %04xh on port %u: %s", s->name, op, port, cci_retcode_name(rc));
-	dcd_sanitize_run(s->d);
+	dcd_sanitize_run(s->d, &(uint32_t){ 0 });
 }
 
 static void save_state(struct session *s)
