@@ -354,16 +354,24 @@ static void revoke_holders(struct agent *a, dev_t dev, ino_t ino)
 	signal_holders(a, dev, ino, SIGKILL);
 }
 
+/*
+ * The descriptor stays open here until its holders are gone: an inode number
+ * is only given to a new file once nobody has the old one open, so while we
+ * hold it, (st_dev, st_ino) names this descriptor and no file created since.
+ */
 void dev_revoke(struct agent *a, struct agent_dev *dev)
 {
 	char *desc = join(a->descdir, dev->name);
+	int fd = desc ? open(desc, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) : -1;
 	struct stat st;
-	bool have = desc && stat(desc, &st) == 0;
+	bool have = fd >= 0 && fstat(fd, &st) == 0;
 
 	unlink_files(a, dev);
 	/* After the unlink no new mapper can find it; now fault the old ones. */
 	if (have)
 		revoke_holders(a, st.st_dev, st.st_ino);
+	if (fd >= 0)
+		close(fd);
 	agent_log(a, "revoked %s", dev->name);
 	free(desc);
 	dev_unlink_from_list(a, dev);

@@ -79,4 +79,32 @@ contains "$ERR" "is being released"
 kill "$EXCL"; wait "$EXCL" 2>/dev/null
 expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host A --tag "$TAG" --forced
 
+# Forced releases revoke the holders and nobody else: a process creating and
+# deleting files next to the descriptors (so the file system hands the freed
+# descriptor inode numbers to its files) survives many of them.
+python3 - "$D/hosts/A" > "$T/.churn" <<'PY' &
+import os, sys
+d = sys.argv[1]
+print("churning", flush=True)
+fds, i = [], 0
+while True:
+    p = os.path.join(d, ".churn.%d" % (i % 64))
+    fds.append(os.open(p, os.O_CREAT | os.O_RDWR | os.O_TRUNC, 0o600))
+    os.unlink(p)
+    if len(fds) > 8:
+        os.close(fds.pop(0))
+    i += 1
+PY
+CHURN=$!
+LOGGED=$(wc -l < "$D/hosts/A/agent.log")
+for _ in $(seq 100); do [ -s "$T/.churn" ] && break; sleep 0.05; done
+for i in $(seq 50); do
+	expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 2M --tag "$TAG"
+	expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host A --tag "$TAG" --forced
+	kill -0 "$CHURN" 2>/dev/null || break
+done
+kill -0 "$CHURN" 2>/dev/null || { wait "$CHURN"; fail "the churning process died ($?) after $i forced releases"; }
+kill "$CHURN"; wait "$CHURN" 2>/dev/null
+SIGNALLED=$(tail -n +$((LOGGED + 1)) "$D/hosts/A/agent.log" | grep "revoked access")
+[ -z "$SIGNALLED" ] || fail "forced releases signalled non-holders: $SIGNALLED"
 echo ok
