@@ -10,7 +10,9 @@
  * bytes at their offsets plus an ivshmem-plain device whose option ROM
  * carries the descriptor (lib/vmrom.h) the guest's vm provider reads, which
  * lays the windows out in order as tagdax_map() lays out the pieces here.
- * Nothing is ever written into the shared bytes themselves.
+ * Nothing is ever written into the shared bytes themselves.  A VM given fabric
+ * capacity is recorded as its holder (fabric/holders.h), so the host's agent
+ * waits for it on release and unplugs it on a forced one.
  * This file plans and prints options; vm-hotplug.c plugs through QMP.
  */
 #include <errno.h>
@@ -51,8 +53,10 @@ static const char vm_usage[] =
 	"apart) is given piece by piece, in order, and each piece must be one.  A\n"
 	"capacity that is not a power of two, is made of several pieces or does not\n"
 	"start at offset 0 of its file needs QEMU 8.1 or later.\n"
-	"The descriptor ROMs are written under <run-dir>/vm and must stay readable by\n"
-	"QEMU while the guest runs.\n";
+	"Each window sits behind a pcie-root-port of its own (q35).  The descriptor\n"
+	"ROMs go into a fresh directory per call: for fabric capacity the VM's holder\n"
+	"record in DIR/hosts/NAME/holders (args then also adds -pidfile and -qmp\n"
+	"there: the VM holds the capacity, see docs/fabric.md), else <run-dir>/vm.\n";
 
 void vm_mem_id(const struct vm_cap *c, unsigned int i, char out[VM_ID_LEN])
 {

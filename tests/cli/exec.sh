@@ -7,6 +7,9 @@ echo "$A mem 2M 4M" > "$T/tags.conf"
 
 expect_rc 0 "$TAGDAX" exec --tag "$A" -- sh -c 'echo "$TAGDAX_TAG $TAGDAX_PATH $TAGDAX_OFFSET $TAGDAX_SIZE $TAGDAX_PROVIDER"'
 [ "$OUT" = "$A $T/mem 2097152 4194304 table" ] || fail "exec env: $OUT"
+# a table entry has no owner that could take it back: nothing to hold
+expect_rc 0 env TAGDAX_LOCK_FD=stale "$TAGDAX" exec --tag "$A" -- sh -c 'echo "${TAGDAX_LOCK_FD-unset}"'
+[ "$OUT" = unset ] || fail "exec left TAGDAX_LOCK_FD=$OUT for a table entry"
 # the program's exit code is passed through
 expect_rc 7 "$TAGDAX" exec --tag "$A" -- sh -c 'exit 7'
 # the program's own options are not taken by tagdax

@@ -120,7 +120,7 @@ vm_start() {
 	local name=$1 initrd=$2 append=$3
 	shift 3
 	rm -f "$T/$name.log" "$T/$name.qmp"
-	timeout 90 "$VM_QEMU" -accel tcg -M q35 -cpu qemu64,phys-bits=42 -m 256 -smp 1 \
+	timeout 240 "$VM_QEMU" -accel tcg -M q35 -cpu qemu64,phys-bits=42 -m 256 -smp 1 \
 		-nodefaults -display none -no-reboot \
 		-serial "file:$T/$name.log" -qmp "unix:$T/$name.qmp,server=on,wait=off" \
 		-kernel "$VM_KERNEL" -initrd "$initrd" \
