@@ -68,6 +68,20 @@ a_keeps
 kill "$QPID"; wait "$QPID" 2>/dev/null
 wait_gone A "$TAG"
 
+# libvirt keeps its own pidfile: there the record's QMP socket tells that
+# the VM runs.
+give_a
+expect_rc 0 as_host A "$TAGDAX" vm args --libvirt "$TAG"
+not_contains "$OUT" "-pidfile"
+mapfile -t LIBVIRT_ARGS < <(sed -n "s/^ *<qemu:arg value='\(.*\)'\/>$/\1/p" <<<"$OUT")
+contains "${LIBVIRT_ARGS[*]}" "-qmp unix:$D/hosts/A/holders/vm."
+qemu libvirt "${LIBVIRT_ARGS[@]}"
+wait_maps "$QPID" libvirt
+expect_rc 1 "$TAGDAX" fabric release --dir "$D" --host A --tag "$TAG" --timeout 1
+contains "$ERR" "pending"
+kill "$QPID"; wait "$QPID" 2>/dev/null
+wait_gone A "$TAG"
+
 # A QEMU started from `vm args` output after the release cannot start, even
 # once the device's name is given to new capacity.
 give_a
