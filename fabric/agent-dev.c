@@ -406,19 +406,22 @@ static int record_revoke(struct agent *a, struct holder_rec *r, void *arg)
 	return 0;
 }
 
+/*
+ * The VM holders are asked first, without the exclusive lock (which makes
+ * mappers fail while held): a new one cannot appear meanwhile, as `tagdax
+ * vm` holds the shared lock until its record is written, and the start
+ * locks keep recorded QEMUs from starting.
+ */
 int dev_unpublish_if_free(struct agent *a, struct agent_dev *dev)
 {
 	char *desc = join(a->descdir, dev->name);
-	int fd = desc ? open(desc, O_RDONLY | O_CLOEXEC) : -1;
 	struct start_locks locks = { .n = 0 };
-	bool busy;
+	bool busy = each_record(a, dev->name, record_busy, &locks) != 0;
+	int fd = desc && !busy ? open(desc, O_RDONLY | O_CLOEXEC) : -1;
 
 	free(desc);
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
-		close(fd);
-		return 0;
-	}
-	busy = each_record(a, dev->name, record_busy, &locks) != 0;
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB))
+		busy = true;
 	if (!busy) {
 		unlink_files(a, dev);
 		each_record(a, dev->name, record_forget, NULL);
