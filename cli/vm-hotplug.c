@@ -321,11 +321,7 @@ static int register_attach(struct qmp *q, const char *sock, struct vm_plan *p)
  * unless they are part of a record. */
 static void settle_attach(struct vm_plan *p, unsigned int attached)
 {
-	if (!p->rec) {
-		vm_plan_abandon(p);
-		return;
-	}
-	if (attached == 0) {
+	if (!p->rec || attached == 0) {
 		vm_plan_abandon(p);
 		return;
 	}
