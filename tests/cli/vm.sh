@@ -11,7 +11,10 @@
 # ports: it resolves A, reads what the host wrote in both pieces and across
 # the seam through tagdax_map(), replies; then B is hot-plugged with `tagdax
 # vm attach`, the guest's `tagdax wait` returns and data round-trips; then B
-# is detached.  Guest "empty" (in parallel) has only a foreign ivshmem
+# is detached, after which a plain release of B proceeds while the VM runs.
+# Then forced releases: A (cold) and B (attached again) are unplugged through
+# QMP while guest processes map them, and the next owner's bytes on the same
+# blocks never show through those mappings.  Guest "empty" (in parallel) has only a foreign ivshmem
 # device: resolve exits 1.  Before any guest: the host's refusals, and QMP
 # against a QEMU whose guest never runs (so unplugs never complete).
 # Exit 77 (skip) when QEMU or a guest kernel cannot be had, and after the
@@ -237,6 +240,10 @@ expect_rc 1 "$TAGDAX" vm detach --qmp "$T/cold.qmp" $TAG_B
 contains "$ERR" "not attached"
 vm_wait cold after-detach-b 30 || fail "guest did not see B go"
 check_guest cold after-detach-b 1
+# Detached, the VM no longer holds B: a plain release proceeds while it runs.
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host hv --tag $TAG_B --timeout 30
+if [ $OLD_QEMU = 0 ]; then add --size 6M --tag $TAG_B; else add --size 4M --region 1 --tag $TAG_B; fi
+exec_write $TAG_B 0 host-msg-b
 
 # Forced releases take the capacity from the guest before they return: A
 # (cold-plugged) and B (hot-plugged again) are unplugged through QMP while a
