@@ -437,7 +437,23 @@ int dev_unpublish_if_free(struct agent *a, struct agent_dev *dev)
 	return 1;
 }
 
-/* Does pid have an open file that is (dev, ino)? */
+/* Does the open file behind /proc/PID/fdinfo/FD carry a flock?  An flock
+ * belongs to the open file description, so every descriptor sharing it
+ * (fork, exec) shows it; one that merely reads the file does not. */
+static bool fd_locks(const char *fdinfo)
+{
+	char line[256];
+	bool locked = false;
+	FILE *f = fopen(fdinfo, "re");
+
+	while (f && !locked && fgets(line, sizeof(line), f))
+		locked = !strncmp(line, "lock:", 5) && strstr(line, "FLOCK");
+	if (f)
+		fclose(f);
+	return locked;
+}
+
+/* Does pid hold (dev, ino): an open file that is it, carrying its lock? */
 static bool pid_holds(pid_t pid, dev_t dev, ino_t ino)
 {
 	char path[64];
@@ -452,8 +468,11 @@ static bool pid_holds(pid_t pid, dev_t dev, ino_t ino)
 		struct stat st;
 
 		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
-		found = de->d_name[0] != '.' && !stat(fdpath, &st) && st.st_dev == dev &&
-			st.st_ino == ino;
+		if (de->d_name[0] == '.' || stat(fdpath, &st) || st.st_dev != dev ||
+		    st.st_ino != ino)
+			continue;
+		snprintf(fdpath, sizeof(fdpath), "/proc/%d/fdinfo/%s", (int)pid, de->d_name);
+		found = fd_locks(fdpath);
 	}
 	if (d)
 		closedir(d);
@@ -461,9 +480,10 @@ static bool pid_holds(pid_t pid, dev_t dev, ino_t ino)
 }
 
 /*
- * Signals every other process with an open file (dev, ino): the lock owner
- * that /proc/locks names, and children that inherited its descriptor through
- * fork(), which /proc/locks does not name.  Returns how many were signalled.
+ * Signals every other process holding (dev, ino): the lock owner that
+ * /proc/locks names, and children that inherited its descriptor through
+ * fork(), which /proc/locks does not name; not a process that only reads the
+ * descriptor (resolve does).  Returns how many were signalled.
  */
 static unsigned int signal_holders(struct agent *a, dev_t dev, ino_t ino, int sig)
 {
