@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* exec: run a program with the device behind a tag in its environment. */
+/*
+ * exec: run a program with the device behind a tag in its environment.  The
+ * program holds the device: it inherits a descriptor carrying the device's
+ * in-use lock (TAGDAX_LOCK_FD), as does every child it forks, so the device's
+ * owner cannot release it until the last of them has exited (or closed it).
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -46,6 +51,32 @@ static int export_device(struct tagdax_dev *dev, const char *text)
 	return rc;
 }
 
+/* Takes the in-use lock for the program; none is needed where the provider
+ * has no owner that could take the device away. */
+static int hold_device(struct tagdax_dev *dev, const char *text)
+{
+	char buf[16];
+	int fd = tagdax_hold(dev, TAGDAX_HOLD_INHERIT);
+
+	if (fd == -ENODATA)
+		return unsetenv("TAGDAX_LOCK_FD") ? EXIT_SYSTEM : EXIT_OK;
+	if (fd == -EBUSY || fd == -ENOENT) {
+		fprintf(stderr, "tagdax: the device carrying %s is being released\n", text);
+		return EXIT_NOTFOUND;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "tagdax: cannot hold the device carrying %s: %s\n", text,
+			strerror(-fd));
+		return EXIT_SYSTEM;
+	}
+	snprintf(buf, sizeof(buf), "%d", fd);
+	if (setenv("TAGDAX_LOCK_FD", buf, 1)) {
+		perror("tagdax: setenv");
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
+}
+
 int cmd_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -80,6 +111,8 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 		return cli_resolve_status(cli, &tag, rc, dev);
 	tagdax_tag_unparse(&tag, text);
 	rc = export_device(dev, text);
+	if (rc == EXIT_OK)
+		rc = hold_device(dev, text);
 	if (rc)
 		return rc;
 	execvp(argv[optind], argv + optind);

@@ -10,7 +10,9 @@
  * bytes at their offsets plus an ivshmem-plain device whose option ROM
  * carries the descriptor (lib/vmrom.h) the guest's vm provider reads, which
  * lays the windows out in order as tagdax_map() lays out the pieces here.
- * Nothing is ever written into the shared bytes themselves.
+ * Nothing is ever written into the shared bytes themselves.  A VM given fabric
+ * capacity is recorded as its holder (fabric/holders.h), so the host's agent
+ * waits for it on release and unplugs it on a forced one.
  * This file plans and prints options; vm-hotplug.c plugs through QMP.
  */
 #include <errno.h>
@@ -21,12 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "size.h"
 #include "vm.h"
 
 #define PORT_CHASSIS_BASE 200         /* away from the chassis numbers people pick */
+#define COLD_CHASSIS_BASE 100         /* cold-plugged windows' own ports: 100-199 */
+#define MAX_COLD_WINDOWS 100
 #define DEFAULT_PORT_SIZE (1ull << 30)
 #define MAX_PORTS 64
 
@@ -49,8 +54,10 @@ static const char vm_usage[] =
 	"apart) is given piece by piece, in order, and each piece must be one.  A\n"
 	"capacity that is not a power of two, is made of several pieces or does not\n"
 	"start at offset 0 of its file needs QEMU 8.1 or later.\n"
-	"The descriptor ROMs are written under <run-dir>/vm and must stay readable by\n"
-	"QEMU while the guest runs.\n";
+	"Each window sits behind a pcie-root-port of its own (q35).  The descriptor\n"
+	"ROMs go into a fresh directory per call: for fabric capacity the VM's holder\n"
+	"record in DIR/hosts/NAME/holders (args then also adds -pidfile and -qmp\n"
+	"there: the VM holds the capacity, see docs/fabric.md), else <run-dir>/vm.\n";
 
 void vm_mem_id(const struct vm_cap *c, unsigned int i, char out[VM_ID_LEN])
 {
@@ -73,46 +80,100 @@ static int mkdir_one(const char *dir)
 	return mkdir(dir, 0755) && errno != EEXIST ? -errno : 0;
 }
 
-/* <run-dir>/vm, created, as an absolute path: QEMU resolves a relative
- * romfile against its own data directory. */
-static int make_romdir(struct cli *cli, char out[VM_ROMDIR_MAX])
+/* A directory of our own under parent (a real directory, not a link someone
+ * planted), absolute: QEMU resolves a relative romfile against its own data
+ * directory.  Readable by QEMU, which may run as another user. */
+static int fresh_dir(const char *parent, char out[VM_ROMDIR_MAX])
 {
-	char dir[PATH_MAX], real[PATH_MAX];
-	int rc;
+	char real[PATH_MAX];
+	struct stat st;
 
-	snprintf(dir, sizeof(dir), "%s", tagdax_get_run_dir(cli->ctx));
-	rc = mkdir_one(dir);
-	if (rc == 0 && strlen(dir) + 4 < sizeof(dir))
-		rc = mkdir_one(strcat(dir, "/vm"));
-	if (rc == 0 && !realpath(dir, real))
-		rc = -errno;
-	if (rc == 0 && strlen(real) >= VM_ROMDIR_MAX)
-		rc = -ENAMETOOLONG;
-	if (rc == 0)
-		strcpy(out, real);
-	if (rc)
-		fprintf(stderr, "tagdax: cannot create %s: %s\n", dir, strerror(-rc));
-	return rc;
+	if (lstat(parent, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (!realpath(parent, real))
+		return -errno;
+	if (strlen(real) + sizeof("/vm.XXXXXX") > VM_ROMDIR_MAX)
+		return -ENAMETOOLONG;
+	snprintf(out, VM_ROMDIR_MAX, "%s/vm.XXXXXX", real);
+	if (!mkdtemp(out) || chmod(out, 0755))
+		return -errno;
+	return 0;
 }
 
-/* Replaces path whole, so a QEMU starting meanwhile never reads half a ROM. */
-static int write_atomic(const char *path, const void *data, size_t len)
+/* The holders directory every fabric capacity of the plan shares, or NULL. */
+static const char *plan_holders(struct cli *cli, const struct vm_plan *p, int *rc)
 {
-	char tmp[PATH_MAX + 8];
-	int fd, rc = 0;
+	const char *dir = NULL;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	*rc = EXIT_OK;
+	for (unsigned int i = 0; i < p->ncaps; i++) {
+		if (!p->caps[i].holders)
+			continue;
+		if (dir && strcmp(dir, p->caps[i].holders))
+			*rc = usage_error(cli, "tags of two fabric hosts cannot go to one VM");
+		dir = p->caps[i].holders;
+	}
+	return dir;
+}
+
+/* The plan's own ROM directory: for fabric capacity, the VM's holder record
+ * in the host's holders directory; else a fresh one under <run-dir>/vm.
+ * Fresh names (never a tag alone) keep two plans for one tag apart. */
+static int make_romdir(struct cli *cli, struct vm_plan *p)
+{
+	char dir[PATH_MAX];
+	int rc;
+	const char *holders = plan_holders(cli, p, &rc);
+
+	if (rc)
+		return rc;
+	if (holders) {
+		snprintf(dir, sizeof(dir), "%s", holders);
+		rc = mkdir_one(dir);
+	} else {
+		snprintf(dir, sizeof(dir), "%s", tagdax_get_run_dir(cli->ctx));
+		rc = mkdir_one(dir);
+		if (rc == 0 && strlen(dir) + 4 < sizeof(dir))
+			rc = mkdir_one(strcat(dir, "/vm"));
+	}
+	if (rc == 0)
+		rc = fresh_dir(dir, p->romdir);
+	if (rc) {
+		p->romdir[0] = '\0';
+		fprintf(stderr, "tagdax: cannot create a directory in %s: %s\n", dir, strerror(-rc));
+		return EXIT_SYSTEM;
+	}
+	if (holders && !(p->rec = calloc(1, sizeof(*p->rec))))
+		return EXIT_SYSTEM;
+	for (unsigned int i = 0; p->rec && i < p->ncaps; i++) {
+		struct holder_dev *d = &p->rec->dev[p->rec->n];
+
+		if (!p->caps[i].holders)
+			continue;
+		snprintf(d->name, sizeof(d->name), "%s", p->caps[i].devname);
+		snprintf(d->tag, sizeof(d->tag), "%s", p->caps[i].tag);
+		p->rec->n++;
+	}
+	if (p->rec)
+		snprintf(p->rec->dir, sizeof(p->rec->dir), "%s", p->romdir);
+	return EXIT_OK;
+}
+
+/* Created, never opened: a name in our fresh directory that exists already
+ * was put there by someone else. */
+static int write_new(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int rc = 0;
+
 	if (fd < 0)
 		return -errno;
 	if (write(fd, data, len) != (ssize_t)len)
 		rc = -EIO;
 	if (close(fd) && !rc)
 		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
 	return rc;
 }
 
@@ -133,7 +194,7 @@ static int write_roms(const struct vm_plan *p, const struct vm_cap *c)
 		vm_rom_path(p, c, i, path);
 		rc = vmrom_build(&w, image);
 		if (rc == 0)
-			rc = write_atomic(path, image, sizeof(image));
+			rc = write_new(path, image, sizeof(image));
 		if (rc) {
 			fprintf(stderr, "tagdax: cannot write %s: %s\n", path, strerror(-rc));
 			return EXIT_SYSTEM;
@@ -185,6 +246,51 @@ static int cut_piece(struct vm_cap *c, const struct cli_piece *pc)
 	return EXIT_OK;
 }
 
+/*
+ * Fabric capacity (a device with an in-use lock, DIR/hosts/NAME/devices/
+ * daxR.N) is held while we plan, so its owner cannot take it away before the
+ * VM's holder record names it; the record goes in DIR/hosts/NAME/holders.
+ */
+int vm_cap_holders(struct tagdax_dev *dev, struct vm_cap *c)
+{
+	const char *lock = tagdax_dev_get_lock_path(dev);
+	const char *name = lock ? strrchr(lock, '/') : NULL;
+	int hostdir_len = name ? (int)(name - lock) : 0;
+
+	if (!lock)
+		return -ENODATA;
+	/* the host's directory is the descriptor's directory's parent */
+	while (hostdir_len > 0 && lock[hostdir_len - 1] != '/')
+		hostdir_len--;
+	if (!name || hostdir_len <= 1 || strlen(name + 1) >= sizeof(c->devname))
+		return -EINVAL;
+	if (asprintf(&c->holders, "%.*s%s", hostdir_len, lock, HOLDERS_DIR) < 0) {
+		c->holders = NULL;
+		return -ENOMEM;
+	}
+	snprintf(c->devname, sizeof(c->devname), "%s", name + 1);
+	return 0;
+}
+
+static int hold_cap(struct tagdax_dev *dev, struct vm_cap *c)
+{
+	int rc;
+
+	c->hold = tagdax_hold(dev, 0);
+	if (c->hold == -ENODATA)
+		return EXIT_OK; /* nobody can take it away: nothing to register */
+	if (c->hold < 0) {
+		fprintf(stderr, "tagdax: tag %s: %s\n", c->tag, c->hold == -EBUSY ||
+			c->hold == -ENOENT ? "its device is being released" : strerror(-c->hold));
+		return c->hold == -EBUSY || c->hold == -ENOENT ? EXIT_NOTFOUND : EXIT_SYSTEM;
+	}
+	rc = vm_cap_holders(dev, c);
+	if (rc)
+		fprintf(stderr, "tagdax: tag %s: its device's lock %s: %s\n", c->tag,
+			tagdax_dev_get_lock_path(dev), strerror(-rc));
+	return rc ? EXIT_SYSTEM : EXIT_OK;
+}
+
 /* Resolves a tag on this host; refuses what it cannot resolve. */
 static int plan_cap(struct cli *cli, const char *text, struct vm_cap *c)
 {
@@ -199,6 +305,9 @@ static int plan_cap(struct cli *cli, const char *text, struct vm_cap *c)
 	if (rc)
 		return cli_resolve_status(cli, &tag, rc, dev);
 	tagdax_tag_unparse(&tag, c->tag);
+	rc = hold_cap(dev, c);
+	if (rc)
+		return rc;
 	c->align = tagdax_dev_get_align(dev);
 	c->flags = tagdax_dev_get_flags(dev);
 	n = cli_pieces(dev, &pc);
@@ -215,11 +324,34 @@ static int plan_cap(struct cli *cli, const char *text, struct vm_cap *c)
 
 void vm_plan_free(struct vm_plan *p)
 {
-	for (unsigned int i = 0; p->caps && i < p->ncaps; i++)
+	for (unsigned int i = 0; p->caps && i < p->ncaps; i++) {
 		for (unsigned int w = 0; w < p->caps[i].n; w++)
 			free(p->caps[i].win[w].path);
+		if (p->caps[i].hold >= 0)
+			close(p->caps[i].hold);
+		free(p->caps[i].holders);
+	}
 	free(p->caps);
+	free(p->rec);
 	p->caps = NULL;
+	p->rec = NULL;
+}
+
+void vm_plan_abandon(struct vm_plan *p)
+{
+	if (p->romdir[0])
+		holder_remove(p->romdir);
+	p->romdir[0] = '\0';
+}
+
+int vm_plan_register(struct vm_plan *p)
+{
+	int rc = p->rec ? holder_write(p->rec) : 0;
+
+	if (rc)
+		fprintf(stderr, "tagdax: cannot record the VM as a holder in %s: %s\n",
+			p->romdir, strerror(-rc));
+	return rc ? EXIT_SYSTEM : EXIT_OK;
 }
 
 int vm_plan_make(struct cli *cli, int ntags, char **tags, struct vm_plan *p)
@@ -227,22 +359,25 @@ int vm_plan_make(struct cli *cli, int ntags, char **tags, struct vm_plan *p)
 	int rc = EXIT_OK;
 
 	p->ncaps = 0;
+	p->rec = NULL;
+	p->romdir[0] = '\0';
 	p->caps = calloc((size_t)ntags + 1, sizeof(*p->caps));
 	if (!p->caps)
-		return EXIT_SYSTEM;
-	if (ntags && make_romdir(cli, p->romdir))
 		return EXIT_SYSTEM;
 	for (int i = 0; i < ntags && rc == EXIT_OK; i++) {
 		struct vm_cap *c = &p->caps[p->ncaps];
 
+		c->hold = -1;
 		rc = plan_cap(cli, tags[i], c);
 		for (unsigned int j = 0; rc == EXIT_OK && j < p->ncaps; j++)
 			if (!strcmp(p->caps[j].tag, c->tag))
 				rc = usage_error(cli, "tag %s given twice", c->tag);
-		if (rc == EXIT_OK)
-			rc = write_roms(p, c);
 		p->ncaps++;
 	}
+	if (rc == EXIT_OK && ntags)
+		rc = make_romdir(cli, p);
+	for (unsigned int i = 0; rc == EXIT_OK && i < p->ncaps; i++)
+		rc = write_roms(p, &p->caps[i]);
 	return rc;
 }
 
@@ -290,13 +425,19 @@ static void emit(const struct emitter *e, const char *opt, const char *value)
 	printf("'/>\n");
 }
 
+/* Each window sits behind a pcie-root-port of its own (q35), where it can be
+ * unplugged as a hot-plugged one can: a device on pcie.0 never can be. */
 static void emit_window(const struct emitter *e, const struct vm_plan *p,
-			const struct vm_cap *c, unsigned int i)
+			const struct vm_cap *c, unsigned int i, unsigned int chassis)
 {
 	char mid[VM_ID_LEN], did[VM_ID_LEN], rom[PATH_MAX], esc[2 * PATH_MAX], value[3 * PATH_MAX];
+	char port[VM_ID_LEN];
 	uint64_t at = c->win[i].at;
 	int n;
 
+	snprintf(port, sizeof(port), "tagdax-cport-%s.%u", c->tag, i);
+	snprintf(value, sizeof(value), "pcie-root-port,id=%s,chassis=%u,slot=0", port, chassis);
+	emit(e, "-device", value);
 	vm_mem_id(c, i, mid);
 	vm_dev_id(c, i, did);
 	qemu_escape(esc, sizeof(esc), c->win[i].path);
@@ -311,7 +452,8 @@ static void emit_window(const struct emitter *e, const struct vm_plan *p,
 	emit(e, "-object", value);
 	vm_rom_path(p, c, i, rom);
 	qemu_escape(esc, sizeof(esc), rom);
-	snprintf(value, sizeof(value), "ivshmem-plain,id=%s,memdev=%s,romfile=%s", did, mid, esc);
+	snprintf(value, sizeof(value), "ivshmem-plain,id=%s,bus=%s,memdev=%s,romfile=%s", did, port,
+		 mid, esc);
 	emit(e, "-device", value);
 }
 
@@ -359,6 +501,68 @@ static int args_options(struct cli *cli, int argc, char **argv, struct emitter *
 	return EXIT_OK;
 }
 
+/*
+ * A VM given fabric capacity is its holder: QEMU writes its pid into the
+ * record's qemu.pid and keeps it locked while it runs (libvirt keeps its own
+ * pidfile: there the record's QMP socket tells whether it runs), and serves
+ * the record's QMP socket, through which the host's agent unplugs the
+ * capacity when it is forcibly released.
+ */
+static int register_args(const struct emitter *e, struct vm_plan *p)
+{
+	if (!p->rec)
+		return EXIT_OK;
+	if (strlen(p->romdir) + sizeof("/" HOLDER_QMP) > sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		fprintf(stderr, "tagdax: %s is too long a path for a QMP socket in it\n", p->romdir);
+		return EXIT_SYSTEM;
+	}
+	snprintf(p->rec->qmp, sizeof(p->rec->qmp), "%s/%s", p->romdir, HOLDER_QMP);
+	p->rec->pidfile = !e->libvirt;
+	return vm_plan_register(p);
+}
+
+static void emit_holder(const struct emitter *e, const struct vm_plan *p)
+{
+	char esc[2 * PATH_MAX], value[3 * PATH_MAX];
+
+	if (!p->rec)
+		return;
+	if (p->rec->pidfile) {
+		snprintf(value, sizeof(value), "%s/%s", p->romdir, HOLDER_PIDFILE);
+		emit(e, "-pidfile", value);
+	}
+	qemu_escape(esc, sizeof(esc), p->rec->qmp);
+	snprintf(value, sizeof(value), "unix:%s,server=on,wait=off", esc);
+	emit(e, "-qmp", value);
+}
+
+static unsigned int plan_windows(const struct vm_plan *p)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < p->ncaps; i++)
+		n += p->caps[i].n;
+	return n;
+}
+
+static void emit_args(const struct emitter *e, const struct vm_plan *p, unsigned int ports,
+		      uint64_t port_size)
+{
+	unsigned int chassis = COLD_CHASSIS_BASE;
+
+	if (e->libvirt)
+		printf("<!-- tagdax vm args: QEMU options for libvirt; the domain element "
+		       "may declare the qemu namespace instead -->\n"
+		       "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n");
+	emit_holder(e, p);
+	for (unsigned int i = 0; i < p->ncaps; i++)
+		for (unsigned int w = 0; w < p->caps[i].n; w++)
+			emit_window(e, p, &p->caps[i], w, chassis++);
+	emit_ports(e, ports, port_size);
+	if (e->libvirt)
+		printf("</qemu:commandline>\n");
+}
+
 static int vm_args(struct cli *cli, int argc, char **argv)
 {
 	struct emitter e = { false };
@@ -372,18 +576,14 @@ static int vm_args(struct cli *cli, int argc, char **argv)
 	if (optind == argc && ports == 0)
 		return usage_error(cli, "vm args: give at least one tag or --hotplug-ports");
 	rc = vm_plan_make(cli, argc - optind, argv + optind, &p);
-	if (rc == EXIT_OK) {
-		if (e.libvirt)
-			printf("<!-- tagdax vm args: QEMU options for libvirt; the domain element "
-			       "may declare the qemu namespace instead -->\n"
-			       "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n");
-		for (unsigned int i = 0; i < p.ncaps; i++)
-			for (unsigned int w = 0; w < p.caps[i].n; w++)
-				emit_window(&e, &p, &p.caps[i], w);
-		emit_ports(&e, ports, port_size);
-		if (e.libvirt)
-			printf("</qemu:commandline>\n");
-	}
+	if (rc == EXIT_OK && plan_windows(&p) > MAX_COLD_WINDOWS)
+		rc = usage_error(cli, "vm args: more than %d windows for one VM", MAX_COLD_WINDOWS);
+	if (rc == EXIT_OK)
+		rc = register_args(&e, &p);
+	if (rc == EXIT_OK)
+		emit_args(&e, &p, ports, port_size);
+	else
+		vm_plan_abandon(&p);
 	vm_plan_free(&p);
 	return rc;
 }

@@ -5,12 +5,14 @@
  * PCIe root port); detach asks the guest to let go and only then drops the
  * memory backends, which QEMU refuses to free while a device uses them.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vm-qmp.h"
 #include "vm.h"
@@ -69,14 +71,6 @@ static void collect_bridges(struct json_object *devices, struct ports *out)
 	}
 }
 
-static int qom_list(struct qmp *q, const char *path, struct json_object **list)
-{
-	struct json_object *args = json_object_new_object();
-
-	json_object_object_add(args, "path", json_object_new_string(path));
-	return qmp_call(q, "qom-list", args, list);
-}
-
 static const char *entry_with(struct json_object *list, const char *key, const char *prefix)
 {
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
@@ -103,13 +97,13 @@ static bool port_empty(struct qmp *q, const char *id)
 	bool empty = false;
 
 	snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
-	if (qom_list(q, path, &list))
+	if (qmp_qom_list(q, path, &list))
 		return false;
 	bus = entry_with(list, "type", "child<PCI");
 	if (bus && strlen(path) + strlen(bus) + 2 <= sizeof(path)) {
 		strcat(strcat(path, "/"), bus);
 		json_object_put(list);
-		if (qom_list(q, path, &list))
+		if (qmp_qom_list(q, path, &list))
 			return false;
 		empty = !entry_with(list, "name", "child[");
 	}
@@ -151,36 +145,6 @@ static const char *take_port(struct ports *ports, uint64_t size)
 	return NULL;
 }
 
-/* Names under a QOM path (/objects, /machine/peripheral) starting with prefix. */
-static int qom_names(struct qmp *q, const char *path, const char *prefix,
-		     char names[][VM_ID_LEN], unsigned int max)
-{
-	struct json_object *list;
-	unsigned int n = 0;
-	int rc = qom_list(q, path, &list);
-
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		struct json_object *name = json_object_object_get(
-			json_object_array_get_idx(list, i), "name");
-		const char *s = name ? json_object_get_string(name) : "";
-
-		if (!strncmp(s, prefix, strlen(prefix)) && strlen(s) < VM_ID_LEN && n < max)
-			snprintf(names[n++], VM_ID_LEN, "%s", s);
-	}
-	json_object_put(list);
-	return (int)n;
-}
-
-static int call_with_id(struct qmp *q, const char *cmd, const char *id)
-{
-	struct json_object *args = json_object_new_object();
-
-	json_object_object_add(args, "id", json_object_new_string(id));
-	return qmp_call(q, cmd, args, NULL);
-}
-
 static int qmp_failed(struct qmp *q, const char *what, int rc)
 {
 	if (rc == -EREMOTEIO)
@@ -190,51 +154,18 @@ static int qmp_failed(struct qmp *q, const char *what, int rc)
 	return EXIT_SYSTEM;
 }
 
-/* Asks the guest to let go of a device.  An unplug asked for before (a detach
- * that timed out) is still pending, not an error: QEMU has no error class for
- * that, only its sentence. */
-static int unplug(struct qmp *q, const char *id)
-{
-	int rc = call_with_id(q, "device_del", id);
-
-	if (rc == -EREMOTEIO && strstr(qmp_error(q), "in the process of unplug"))
-		return 0;
-	return rc ? qmp_failed(q, id, rc) : EXIT_OK;
-}
-
-/* Unplugs every window of tag: devices first (the guest must let go), then
- * their memory backends, which QEMU refuses to drop while in use. */
+/* Unplugs every window of tag (vm-qmp.c), saying what stopped it. */
 static int remove_tag(struct qmp *q, const char *tag, int timeout_ms, unsigned int *found)
 {
-	char names[VMROM_MAX_WINDOWS][VM_ID_LEN], prefix[VM_ID_LEN];
-	int n, rc = 0;
+	char stuck[QMP_ID_LEN];
+	int rc = qmp_remove_tag(q, tag, timeout_ms, found, stuck);
 
-	snprintf(prefix, sizeof(prefix), "tagdax-dev-%s.", tag);
-	n = qom_names(q, "/machine/peripheral", prefix, names, VMROM_MAX_WINDOWS);
-	if (n < 0)
-		return qmp_failed(q, "qom-list", n);
-	*found = (unsigned int)n;
-	for (int i = 0; i < n; i++)
-		if ((rc = unplug(q, names[i])))
-			return rc;
-	for (int i = 0; i < n; i++)
-		if ((rc = qmp_wait_device_deleted(q, names[i], timeout_ms))) {
-			if (rc != -ETIMEDOUT)
-				return qmp_failed(q, names[i], rc);
-			fprintf(stderr, "tagdax: the guest has not released %s within %d ms; "
-				"the unplug stays pending (detach again to wait more)\n",
-				names[i], timeout_ms);
-			return EXIT_NOTFOUND;
-		}
-	snprintf(prefix, sizeof(prefix), "tagdax-mem-%s.", tag);
-	n = qom_names(q, "/objects", prefix, names, VMROM_MAX_WINDOWS);
-	if (n < 0)
-		return qmp_failed(q, "qom-list", n);
-	*found += (unsigned int)n;
-	for (int i = 0; i < n; i++)
-		if ((rc = call_with_id(q, "object-del", names[i])))
-			return qmp_failed(q, names[i], rc);
-	return EXIT_OK;
+	if (rc == -ETIMEDOUT) {
+		fprintf(stderr, "tagdax: the guest has not released %s within %d ms; "
+			"the unplug stays pending (detach again to wait more)\n", stuck, timeout_ms);
+		return EXIT_NOTFOUND;
+	}
+	return rc ? qmp_failed(q, stuck, rc) : EXIT_OK;
 }
 
 static struct json_object *backend_args(const struct vm_cap *c, unsigned int i)
@@ -288,7 +219,7 @@ static int attach_checks(struct qmp *q, const struct vm_cap *c)
 		return EXIT_USAGE;
 	}
 	snprintf(prefix, sizeof(prefix), "tagdax-dev-%s.", c->tag);
-	n = qom_names(q, "/machine/peripheral", prefix, names, 1);
+	n = qmp_qom_names(q, "/machine/peripheral", prefix, names, 1);
 	if (n < 0)
 		return qmp_failed(q, "qom-list", n);
 	if (n > 0) {
@@ -366,11 +297,45 @@ static int connect_qmp(const char *sock, int timeout_ms, struct qmp **q)
 	return rc ? EXIT_SYSTEM : EXIT_OK;
 }
 
+/* The VM holds what attach plugs from before it maps it: its record names
+ * QEMU by pid and start time, and the socket that reaches it. */
+static int register_attach(struct qmp *q, const char *sock, struct vm_plan *p)
+{
+	pid_t pid = qmp_peer_pid(q);
+
+	if (!p->rec)
+		return EXIT_OK;
+	if (pid <= 0 || !(p->rec->start = proc_start_time(pid))) {
+		fprintf(stderr, "tagdax: cannot tell which process serves %s\n", sock);
+		return EXIT_SYSTEM;
+	}
+	p->rec->pid = pid;
+	if (!realpath(sock, p->rec->qmp)) {
+		fprintf(stderr, "tagdax: %s: %s\n", sock, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	return vm_plan_register(p);
+}
+
+/* What did not get plugged is not held; ROMs QEMU has read are not needed
+ * unless they are part of a record. */
+static void settle_attach(struct vm_plan *p, unsigned int attached)
+{
+	if (!p->rec || attached == 0) {
+		vm_plan_abandon(p);
+		return;
+	}
+	for (unsigned int i = attached; i < p->ncaps; i++)
+		if (p->caps[i].holders)
+			holder_drop(p->rec, p->caps[i].devname);
+}
+
 int vm_attach(struct cli *cli, int argc, char **argv)
 {
 	int timeout_ms = DEFAULT_TIMEOUT_MS;
 	const char *sock = NULL;
 	struct qmp *q = NULL;
+	unsigned int done = 0;
 	struct vm_plan p;
 	int rc = qmp_options(cli, argc, argv, &sock, &timeout_ms);
 
@@ -379,11 +344,52 @@ int vm_attach(struct cli *cli, int argc, char **argv)
 	rc = vm_plan_make(cli, argc - optind, argv + optind, &p);
 	if (rc == EXIT_OK)
 		rc = connect_qmp(sock, timeout_ms, &q);
-	for (unsigned int i = 0; rc == EXIT_OK && i < p.ncaps; i++)
-		rc = attach_cap(q, &p, &p.caps[i], timeout_ms);
+	if (rc == EXIT_OK)
+		rc = register_attach(q, sock, &p);
+	for (; rc == EXIT_OK && done < p.ncaps; done++)
+		if ((rc = attach_cap(q, &p, &p.caps[done], timeout_ms)))
+			break;
+	settle_attach(&p, done);
 	qmp_close(q);
 	vm_plan_free(&p);
 	return rc;
+}
+
+static int drop_if_vm(struct holder_rec *r, pid_t vm, const char *devname)
+{
+	int lock;
+	pid_t pid = holder_live(r, &lock);
+
+	if (lock >= 0)
+		close(lock);
+	return pid == vm ? holder_drop(r, devname) : 0;
+}
+
+/* The VM no longer holds the tag's device: its records stop naming it. */
+static void forget_holds(struct cli *cli, struct qmp *q, const struct tagdax_tag *tag)
+{
+	struct vm_cap c = { .hold = -1 };
+	struct holder_rec *r = malloc(sizeof(*r));
+	struct tagdax_dev *dev;
+	pid_t vm = qmp_peer_pid(q);
+	struct dirent *de;
+	DIR *d = NULL;
+
+	tagdax_tag_unparse(tag, c.tag);
+	if (r && vm > 0 && tagdax_resolve(cli->ctx, tag, &dev) == 0 && !vm_cap_holders(dev, &c))
+		d = opendir(c.holders);
+	while (d && (de = readdir(d))) {
+		char path[PATH_MAX];
+
+		if (!strncmp(de->d_name, "vm.", 3) &&
+		    snprintf(path, sizeof(path), "%s/%s", c.holders, de->d_name) < (int)sizeof(path) &&
+		    holder_read(path, r) == 0 && holder_has(r, c.devname))
+			drop_if_vm(r, vm, c.devname);
+	}
+	if (d)
+		closedir(d);
+	free(c.holders);
+	free(r);
 }
 
 int vm_detach(struct cli *cli, int argc, char **argv)
@@ -410,6 +416,8 @@ int vm_detach(struct cli *cli, int argc, char **argv)
 			fprintf(stderr, "tagdax: tag %s is not attached to this VM\n", text);
 			rc = EXIT_NOTFOUND;
 		}
+		if (rc == EXIT_OK)
+			forget_holds(cli, q, &tag);
 	}
 	qmp_close(q);
 	return rc;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fabric/fmclient.h"
+#include "lib/vmrom.h"
 #include "vm-qmp.h"
 
 #define QMP_MAX_LINE (16u << 20) /* query-pci of a large machine stays far below */
@@ -259,4 +260,105 @@ int qmp_version(struct qmp *q)
 const char *qmp_error(struct qmp *q)
 {
 	return q->error[0] ? q->error : "no error";
+}
+
+int qmp_qom_list(struct qmp *q, const char *path, struct json_object **list)
+{
+	struct json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "path", json_object_new_string(path));
+	return qmp_call(q, "qom-list", args, list);
+}
+
+int qmp_qom_names(struct qmp *q, const char *path, const char *prefix,
+		  char names[][QMP_ID_LEN], unsigned int max)
+{
+	struct json_object *list;
+	unsigned int n = 0;
+	int rc = qmp_qom_list(q, path, &list);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *name = json_object_object_get(
+			json_object_array_get_idx(list, i), "name");
+		const char *s = name ? json_object_get_string(name) : "";
+
+		if (!strncmp(s, prefix, strlen(prefix)) && strlen(s) < QMP_ID_LEN && n < max)
+			snprintf(names[n++], QMP_ID_LEN, "%s", s);
+	}
+	json_object_put(list);
+	return (int)n;
+}
+
+static int call_with_id(struct qmp *q, const char *cmd, const char *id)
+{
+	struct json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "id", json_object_new_string(id));
+	return qmp_call(q, cmd, args, NULL);
+}
+
+/* Asks the guest to let go of a device.  An unplug asked for before (a detach
+ * that timed out) is still pending, not an error: QEMU has no error class for
+ * that, only its sentence. */
+static int unplug(struct qmp *q, const char *id)
+{
+	int rc = call_with_id(q, "device_del", id);
+
+	if (rc == -EREMOTEIO && strstr(qmp_error(q), "in the process of unplug"))
+		return 0;
+	return rc;
+}
+
+static int names_of(struct qmp *q, const char *path, const char *kind, const char *tag,
+		    char names[][QMP_ID_LEN], char stuck[QMP_ID_LEN])
+{
+	char prefix[QMP_ID_LEN];
+	int n;
+
+	snprintf(prefix, sizeof(prefix), "tagdax-%s-%s.", kind, tag);
+	n = qmp_qom_names(q, path, prefix, names, VMROM_MAX_WINDOWS);
+	if (n < 0)
+		snprintf(stuck, QMP_ID_LEN, "qom-list");
+	return n;
+}
+
+/* Devices first (the guest must let go), then their memory backends, which
+ * QEMU refuses to drop while in use; dropping them is what unmaps. */
+int qmp_remove_tag(struct qmp *q, const char *tag, int timeout_ms, unsigned int *found,
+		   char stuck[QMP_ID_LEN])
+{
+	char names[VMROM_MAX_WINDOWS][QMP_ID_LEN];
+	int n, rc = 0;
+
+	*found = 0;
+	if ((n = names_of(q, "/machine/peripheral", "dev", tag, names, stuck)) < 0)
+		return n;
+	*found = (unsigned int)n;
+	for (int i = 0; i < n && rc == 0; i++)
+		if ((rc = unplug(q, names[i])))
+			snprintf(stuck, QMP_ID_LEN, "%.*s", QMP_ID_LEN - 1, names[i]);
+	for (int i = 0; i < n && rc == 0; i++)
+		if ((rc = qmp_wait_device_deleted(q, names[i], timeout_ms)))
+			snprintf(stuck, QMP_ID_LEN, "%.*s", QMP_ID_LEN - 1, names[i]);
+	if (rc)
+		return rc;
+	if ((n = names_of(q, "/objects", "mem", tag, names, stuck)) < 0)
+		return n;
+	*found += (unsigned int)n;
+	for (int i = 0; i < n && rc == 0; i++)
+		if ((rc = call_with_id(q, "object-del", names[i])))
+			snprintf(stuck, QMP_ID_LEN, "%.*s", QMP_ID_LEN - 1, names[i]);
+	return rc;
+}
+
+pid_t qmp_peer_pid(struct qmp *q)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(q->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return -errno;
+	return cred.pid;
 }

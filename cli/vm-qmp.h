@@ -4,6 +4,7 @@
 #define TAGDAX_VM_QMP_H
 
 #include <json-c/json.h>
+#include <sys/types.h>
 
 struct qmp;
 
@@ -27,5 +28,26 @@ int qmp_wait_device_deleted(struct qmp *q, const char *id, int timeout_ms);
 
 /* The last error QEMU returned, "Class: description". */
 const char *qmp_error(struct qmp *q);
+
+#define QMP_ID_LEN 80
+
+/* The process serving the socket (QEMU), or a negative errno. */
+pid_t qmp_peer_pid(struct qmp *q);
+
+int qmp_qom_list(struct qmp *q, const char *path, struct json_object **list);
+/* Names under a QOM path (/objects, /machine/peripheral) starting with
+ * prefix: how many (at most max), or a negative errno. */
+int qmp_qom_names(struct qmp *q, const char *path, const char *prefix,
+		  char names[][QMP_ID_LEN], unsigned int max);
+
+/*
+ * Unplugs every window `tagdax vm` gave for tag (devices tagdax-dev-TAG.N,
+ * then backends tagdax-mem-TAG.N).  0 when done (*found: how many devices and
+ * backends there were); -ETIMEDOUT when the guest has not let go of a device
+ * within timeout_ms (the unplug stays pending); -EREMOTEIO (qmp_error()) or
+ * another negative errno.  stuck names what failed.
+ */
+int qmp_remove_tag(struct qmp *q, const char *tag, int timeout_ms, unsigned int *found,
+		   char stuck[QMP_ID_LEN]);
 
 #endif

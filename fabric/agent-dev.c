@@ -11,12 +11,17 @@
  * lock without waiting; holding it while unlinking closes the window in
  * which a new mapper could slip in.
  *
+ * A VM is a holder too: `tagdax vm` records the QEMUs it gives a device to
+ * (holders.h), and a record whose QEMU runs counts as a mapper.
+ *
  * A forced release cannot wait.  On hardware the host loses access at once
  * and later accesses fault; here the backing file stays mapped in the
  * processes that hold the device, so the agent emulates the fault: every
  * process holding the descriptor's lock (found in /proc/locks by its inode,
  * confirmed through /proc/PID/fd) gets SIGBUS, the signal a faulting access
- * to a vanished DAX mapping raises.
+ * to a vanished DAX mapping raises.  A VM holder is asked through QMP to
+ * unplug the device and drop its backends (which unmaps them); one that does
+ * not within VM_REVOKE_MS, or cannot be asked, is killed: the last resort.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,7 +36,13 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "../cli/vm-qmp.h"
 #include "agent-int.h"
+#include "holders.h"
+
+#define VM_REVOKE_MS 10000   /* a guest's consent to an unplug (Linux waits 5 s) */
+#define VM_EXIT_MS 5000      /* a killed QEMU's memory to be gone */
+#define MAX_START_LOCKS 64
 
 int region_of(const struct agent *a, uint64_t dpa, uint64_t len)
 {
@@ -269,25 +280,180 @@ static void unlink_files(struct agent *a, const struct agent_dev *dev)
 	free(link);
 }
 
+/* ---- VM holders ---- */
+
+struct start_locks {
+	int fd[MAX_START_LOCKS];
+	unsigned int n;
+};
+
+/* Calls fn on every VM holder record of this host that lists devname;
+ * stops at the first non-zero return, which it returns. */
+static int each_record(struct agent *a, const char *devname,
+		       int (*fn)(struct agent *, struct holder_rec *, void *), void *arg)
+{
+	char *dir = join(a->hostdir, HOLDERS_DIR);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct holder_rec *r = malloc(sizeof(*r));
+	struct dirent *de;
+	int rc = 0;
+
+	while (d && r && rc == 0 && (de = readdir(d))) {
+		char path[PATH_MAX];
+
+		if (strncmp(de->d_name, "vm.", 3) ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		if (holder_read(path, r) == 0 && holder_has(r, devname))
+			rc = fn(a, r, arg);
+	}
+	if (d)
+		closedir(d);
+	free(r);
+	free(dir);
+	return rc;
+}
+
+/* 1 when a live QEMU holds the device; a record whose QEMU has not started
+ * yet is kept from starting (its lock goes to arg) until we are done. */
+static int record_busy(struct agent *a, struct holder_rec *r, void *arg)
+{
+	struct start_locks *locks = arg;
+	int lock;
+	pid_t pid = holder_live(r, &lock);
+
+	(void)a;
+	if (lock >= 0 && locks->n < MAX_START_LOCKS)
+		locks->fd[locks->n++] = lock;
+	else if (lock >= 0)
+		close(lock);
+	return pid != 0;
+}
+
+/* The device is gone: no QEMU may start from a record that names it. */
+static int record_forget(struct agent *a, struct holder_rec *r, void *arg)
+{
+	(void)arg;
+	agent_log(a, "dropped VM holder record %s", r->dir);
+	holder_remove(r->dir);
+	return 0;
+}
+
+static bool maps_nothing(pid_t pid)
+{
+	char path[64], c;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, &c, 1);
+	close(fd);
+	return n <= 0; /* an exited process (a zombie) maps nothing */
+}
+
+/* The last resort: QEMU goes, and its mappings with it. */
+static void kill_vm(struct agent *a, pid_t pid, const char *why)
+{
+	agent_log(a, "revoked access: SIGKILL to VM pid %d (%s)", (int)pid, why);
+	kill(pid, SIGKILL);
+	for (int waited = 0; !maps_nothing(pid) && waited < VM_EXIT_MS; waited += 20)
+		usleep(20 * 1000);
+}
+
+static int qmp_unplug(const struct holder_rec *r, const char *tag, char why[128])
+{
+	char stuck[QMP_ID_LEN] = "";
+	unsigned int found;
+	struct qmp *q;
+	int rc = qmp_open(r->qmp, VM_REVOKE_MS, &q);
+
+	if (rc == 0) {
+		rc = qmp_remove_tag(q, tag, VM_REVOKE_MS, &found, stuck);
+		if (rc == -EREMOTEIO)
+			snprintf(why, 128, "%s: %s", stuck, qmp_error(q));
+		qmp_close(q);
+	}
+	if (rc && rc != -EREMOTEIO)
+		snprintf(why, 128, "QMP %s: %s", stuck, strerror(-rc));
+	return rc;
+}
+
+/* Takes the device (arg) from a VM: unplugged through QMP, else killed. */
+static int record_revoke(struct agent *a, struct holder_rec *r, void *arg)
+{
+	const struct agent_dev *dev = arg;
+	char why[128] = "no QMP socket";
+	const char *tag = "";
+	int lock;
+	pid_t pid = holder_live(r, &lock);
+
+	if (lock >= 0)
+		close(lock);
+	for (unsigned int i = 0; i < r->n; i++)
+		if (!strcmp(r->dev[i].name, dev->name))
+			tag = r->dev[i].tag;
+	if (pid > 0 && r->qmp[0] && qmp_unplug(r, tag, why) == 0) {
+		agent_log(a, "revoked %s from VM pid %d: unplugged through QMP", dev->name, (int)pid);
+		holder_drop(r, dev->name);
+		return 0;
+	}
+	if (pid > 0)
+		kill_vm(a, pid, why);
+	holder_remove(r->dir);
+	return 0;
+}
+
+/*
+ * The VM holders are asked first, without the exclusive lock (which makes
+ * mappers fail while held): a new one cannot appear meanwhile, as `tagdax
+ * vm` holds the shared lock until its record is written, and the start
+ * locks keep recorded QEMUs from starting.
+ */
 int dev_unpublish_if_free(struct agent *a, struct agent_dev *dev)
 {
 	char *desc = join(a->descdir, dev->name);
-	int fd = desc ? open(desc, O_RDONLY | O_CLOEXEC) : -1;
+	struct start_locks locks = { .n = 0 };
+	bool busy = each_record(a, dev->name, record_busy, &locks) != 0;
+	int fd = desc && !busy ? open(desc, O_RDONLY | O_CLOEXEC) : -1;
 
 	free(desc);
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
-		close(fd);
-		return 0;
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB))
+		busy = true;
+	if (!busy) {
+		unlink_files(a, dev);
+		each_record(a, dev->name, record_forget, NULL);
 	}
-	unlink_files(a, dev);
+	for (unsigned int i = 0; i < locks.n; i++)
+		close(locks.fd[i]);
 	if (fd >= 0)
 		close(fd); /* drops the exclusive lock only now */
+	if (busy)
+		return 0;
 	agent_log(a, "unpublished %s", dev->name);
 	dev_unlink_from_list(a, dev);
 	return 1;
 }
 
-/* Does pid have an open file that is (dev, ino)? */
+/* Does the open file behind /proc/PID/fdinfo/FD carry a flock?  An flock
+ * belongs to the open file description, so every descriptor sharing it
+ * (fork, exec) shows it; one that merely reads the file does not. */
+static bool fd_locks(const char *fdinfo)
+{
+	char line[256];
+	bool locked = false;
+	FILE *f = fopen(fdinfo, "re");
+
+	while (f && !locked && fgets(line, sizeof(line), f))
+		locked = !strncmp(line, "lock:", 5) && strstr(line, "FLOCK");
+	if (f)
+		fclose(f);
+	return locked;
+}
+
+/* Does pid hold (dev, ino): an open file that is it, carrying its lock? */
 static bool pid_holds(pid_t pid, dev_t dev, ino_t ino)
 {
 	char path[64];
@@ -302,8 +468,11 @@ static bool pid_holds(pid_t pid, dev_t dev, ino_t ino)
 		struct stat st;
 
 		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
-		found = de->d_name[0] != '.' && !stat(fdpath, &st) && st.st_dev == dev &&
-			st.st_ino == ino;
+		if (de->d_name[0] == '.' || stat(fdpath, &st) || st.st_dev != dev ||
+		    st.st_ino != ino)
+			continue;
+		snprintf(fdpath, sizeof(fdpath), "/proc/%d/fdinfo/%s", (int)pid, de->d_name);
+		found = fd_locks(fdpath);
 	}
 	if (d)
 		closedir(d);
@@ -311,9 +480,10 @@ static bool pid_holds(pid_t pid, dev_t dev, ino_t ino)
 }
 
 /*
- * Signals every other process with an open file (dev, ino): the lock owner
- * that /proc/locks names, and children that inherited its descriptor through
- * fork(), which /proc/locks does not name.  Returns how many were signalled.
+ * Signals every other process holding (dev, ino): the lock owner that
+ * /proc/locks names, and children that inherited its descriptor through
+ * fork(), which /proc/locks does not name; not a process that only reads the
+ * descriptor (resolve does).  Returns how many were signalled.
  */
 static unsigned int signal_holders(struct agent *a, dev_t dev, ino_t ino, int sig)
 {
@@ -354,16 +524,27 @@ static void revoke_holders(struct agent *a, dev_t dev, ino_t ino)
 	signal_holders(a, dev, ino, SIGKILL);
 }
 
+/*
+ * The descriptor stays open here until its holders are gone: an inode number
+ * is only given to a new file once nobody has the old one open, so while we
+ * hold it, (st_dev, st_ino) names this descriptor and no file created since.
+ * The files go last, so whoever waits for the device to vanish (`fabric
+ * release --forced`) sees it gone only once no holder has it; a mapper that
+ * slipped in meanwhile is caught by the next round.
+ */
 void dev_revoke(struct agent *a, struct agent_dev *dev)
 {
 	char *desc = join(a->descdir, dev->name);
+	int fd = desc ? open(desc, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) : -1;
 	struct stat st;
-	bool have = desc && stat(desc, &st) == 0;
+	bool have = fd >= 0 && fstat(fd, &st) == 0;
 
-	unlink_files(a, dev);
-	/* After the unlink no new mapper can find it; now fault the old ones. */
-	if (have)
+	each_record(a, dev->name, record_revoke, dev);
+	for (int round = 0; have && round < 3 && flock(fd, LOCK_EX | LOCK_NB); round++)
 		revoke_holders(a, st.st_dev, st.st_ino);
+	unlink_files(a, dev);
+	if (fd >= 0)
+		close(fd);
 	agent_log(a, "revoked %s", dev->name);
 	free(desc);
 	dev_unlink_from_list(a, dev);

@@ -31,7 +31,7 @@ struct tagdax_map {
  * Returns the fd holding the lock (-1 when the device has none); *rc is 0,
  * or the reason the device may not be mapped now.
  */
-static int hold_in_use_lock(struct tagdax_dev *dev, int *rc)
+static int hold_in_use_lock(struct tagdax_dev *dev, int cloexec, int *rc)
 {
 	struct stat st;
 	int fd;
@@ -39,7 +39,7 @@ static int hold_in_use_lock(struct tagdax_dev *dev, int *rc)
 	*rc = 0;
 	if (!dev->lock_path)
 		return -1;
-	fd = open(dev->lock_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = open(dev->lock_path, O_RDONLY | cloexec | O_NONBLOCK);
 	if (fd < 0) {
 		*rc = -ENOENT;
 	} else if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
@@ -129,7 +129,7 @@ TAGDAX_EXPORT int tagdax_map(struct tagdax_dev *dev, unsigned int flags, struct 
 	if (!map)
 		return -ENOMEM;
 	map->size = (size_t)total;
-	map->lock_fd = hold_in_use_lock(dev, &rc);
+	map->lock_fd = hold_in_use_lock(dev, O_CLOEXEC, &rc);
 	if (rc) {
 		free(map);
 		return rc;
@@ -174,4 +174,18 @@ TAGDAX_EXPORT void tagdax_unmap(struct tagdax_map *map)
 	if (map->lock_fd >= 0)
 		close(map->lock_fd);
 	free(map);
+}
+
+TAGDAX_EXPORT int tagdax_hold(struct tagdax_dev *dev, unsigned int flags)
+{
+	int rc, fd = hold_in_use_lock(dev, flags & TAGDAX_HOLD_INHERIT ? 0 : O_CLOEXEC, &rc);
+
+	if (rc)
+		return rc;
+	return fd >= 0 ? fd : -ENODATA;
+}
+
+TAGDAX_EXPORT const char *tagdax_dev_get_lock_path(struct tagdax_dev *dev)
+{
+	return dev->lock_path;
 }

@@ -171,6 +171,23 @@ void *tagdax_map_get_addr(struct tagdax_map *map);
 size_t tagdax_map_get_size(struct tagdax_map *map);
 void tagdax_unmap(struct tagdax_map *map);
 
+/*
+ * Hold a device without mapping it, for memory someone else maps (a program
+ * given its path, a VM): returns a file descriptor carrying the device's
+ * in-use lock (the one tagdax_map() holds), which every process sharing that
+ * descriptor (fork, exec) keeps until the last of them closes it.  It is
+ * close-on-exec unless flags has TAGDAX_HOLD_INHERIT.  -ENODATA when the
+ * device's provider has no in-use lock (there is nothing to hold: its owner
+ * cannot take it away); -EBUSY while its owner is taking it away; -ENOENT
+ * once it is gone.
+ */
+enum tagdax_hold_flags {
+	TAGDAX_HOLD_INHERIT = 1u << 0,
+};
+int tagdax_hold(struct tagdax_dev *dev, unsigned int flags);
+/* The file tagdax_map() and tagdax_hold() lock, or NULL if the device has none. */
+const char *tagdax_dev_get_lock_path(struct tagdax_dev *dev);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,9 @@ expect_rc 0 "$TAGDAX" exec --tag "$A" -- sh -c 'echo "$TAGDAX_TAG $TAGDAX_PATH $
 # and the device's flags, as the table writes them
 expect_rc 0 "$TAGDAX" exec --tag "$A" -- sh -c 'echo "$TAGDAX_FLAGS"'
 [ "$OUT" = "sharable,readonly" ] || fail "exec flags: $OUT"
+# a table entry has no owner that could take it back: nothing to hold
+expect_rc 0 env TAGDAX_LOCK_FD=stale "$TAGDAX" exec --tag "$A" -- sh -c 'echo "${TAGDAX_LOCK_FD-unset}"'
+[ "$OUT" = unset ] || fail "exec left TAGDAX_LOCK_FD=$OUT for a table entry"
 # the program's exit code is passed through
 expect_rc 7 "$TAGDAX" exec --tag "$A" -- sh -c 'exit 7'
 # the program's own options are not taken by tagdax

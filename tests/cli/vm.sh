@@ -11,7 +11,10 @@
 # ports: it resolves A, reads what the host wrote in both pieces and across
 # the seam through tagdax_map(), replies; then B is hot-plugged with `tagdax
 # vm attach`, the guest's `tagdax wait` returns and data round-trips; then B
-# is detached.  Guest "empty" (in parallel) has only a foreign ivshmem
+# is detached, after which a plain release of B proceeds while the VM runs.
+# Then forced releases: A (cold) and B (attached again) are unplugged through
+# QMP while guest processes map them, and the next owner's bytes on the same
+# blocks never show through those mappings.  Guest "empty" (in parallel) has only a foreign ivshmem
 # device: resolve exits 1.  Before any guest: the host's refusals, and QMP
 # against a QEMU whose guest never runs (so unplugs never complete).
 # Exit 77 (skip) when QEMU or a guest kernel cannot be had, and after the
@@ -138,7 +141,14 @@ ARGS=$OUT
 WINDOWS_A=$(( OLD_QEMU ? 1 : 4 ))
 [ "$(grep -c '^-object memory-backend-file' <<<"$ARGS")" = $((WINDOWS_A + 1)) ] ||
 	fail "expected one backend per window: $ARGS"
-[ "$(grep -c '^-device pcie-root-port' <<<"$ARGS")" = 2 ] || fail "expected 2 ports: $ARGS"
+[ "$(grep -c '^-device pcie-root-port,id=tagdax-port' <<<"$ARGS")" = 2 ] ||
+	fail "expected 2 spare ports: $ARGS"
+# each window behind a port of its own, where it can be unplugged; the VM
+# is recorded as the capacity's holder (docs/fabric.md, "Holders")
+[ "$(grep -c '^-device pcie-root-port,id=tagdax-cport' <<<"$ARGS")" = $((WINDOWS_A + 1)) ] ||
+	fail "expected one port per window: $ARGS"
+contains "$ARGS" "-pidfile $D/hosts/hv/holders/vm."
+contains "$ARGS" "-qmp unix:$D/hosts/hv/holders/vm."
 DEV_A=$D/hosts/hv/dev/dax0.0
 if [ $OLD_QEMU = 0 ]; then
 	i=0
@@ -192,7 +202,7 @@ SHM_FILES+=(/dev/shm/tagdax-vmtest.$$.plain)
 truncate -s $((2 * MiB)) /dev/shm/tagdax-vmtest.$$.plain
 # shellcheck disable=SC2086 # the options are words by design
 vm_start cold "$T/initrd" "MODE=cold TAG_A=$TAG_A TAG_B=$TAG_B TAG_C=$TAG_C A1=$OFF_A1 \
-RA1=$((SIZE_A - MiB)) AS=$((SEAM - 6)) RAS=$((SEAM - 3)) RB=$OFF_B" $ARGS
+RA1=$((SIZE_A - MiB)) AS=$((SEAM - 6)) RAS=$((SEAM - 3)) RB=$OFF_B WATCH=35" $ARGS
 vm_start empty "$T/initrd" "MODE=empty TAG_A=$TAG_A" \
 	-object memory-backend-file,id=plain,mem-path=/dev/shm/tagdax-vmtest.$$.plain,size=2M,share=on \
 	-device ivshmem-plain,memdev=plain
@@ -228,8 +238,43 @@ check_guest cold write-b 0
 expect_rc 0 "$TAGDAX" vm detach --qmp "$T/cold.qmp" $TAG_B
 expect_rc 1 "$TAGDAX" vm detach --qmp "$T/cold.qmp" $TAG_B
 contains "$ERR" "not attached"
-vm_wait cold "done" 30 || fail "guest did not finish"
+vm_wait cold after-detach-b 30 || fail "guest did not see B go"
 check_guest cold after-detach-b 1
+# Detached, the VM no longer holds B: a plain release proceeds while it runs.
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host hv --tag $TAG_B --timeout 30
+if [ $OLD_QEMU = 0 ]; then add --size 6M --tag $TAG_B; else add --size 4M --region 1 --tag $TAG_B; fi
+exec_write $TAG_B 0 host-msg-b
+
+# Forced releases take the capacity from the guest before they return: A
+# (cold-plugged) and B (hot-plugged again) are unplugged through QMP while a
+# guest process maps each, QEMU lives on, and the next owner's bytes (new
+# capacity on the same blocks) never show through the old mappings.
+expect_rc 0 "$TAGDAX" vm attach --qmp "$T/cold.qmp" $TAG_B
+vm_wait cold ready-for-forced 60 || fail "guest did not map A and B again"
+check_guest cold wait-b2 0
+check_guest cold "watch-$TAG_A" host-msg-a0
+check_guest cold "watch-$TAG_B" host-msg-b
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host hv --tag $TAG_A --forced
+expect_rc 0 "$TAGDAX" fabric release --dir "$D" --host hv --tag $TAG_B --forced
+kill -0 "$VM_PID_cold" || fail "QEMU did not survive the forced releases"
+[ "$(grep -c "unplugged through QMP" "$D/hosts/hv/agent.log")" = 2 ] ||
+	fail "not unplugged through QMP: $(tail -n 5 "$D/hosts/hv/agent.log")"
+NEW_A=0a0a0a0a-1111-4222-8333-944455556666 NEW_B=0b0b0b0b-1111-4222-8333-944455556666
+if [ $OLD_QEMU = 0 ]; then
+	add --policy prescriptive --extent 2M:6M --extent 32M:18M --tag $NEW_A
+else
+	add --size 16M --tag $NEW_A
+fi
+add --size $(( OLD_QEMU ? 4 : 6 ))M --region $(( OLD_QEMU ? 1 : 0 )) --tag $NEW_B
+host_write $NEW_A 0 new-owner-a
+host_write $NEW_B 0 new-owner-b
+vm_wait cold after-forced-b 60 || fail "the guest still resolves A or B"
+check_guest cold after-forced-a 1
+check_guest cold after-forced-b 1
+vm_wait cold "done" 60 || fail "guest did not finish"
+if tr -d '\r' < "$T/cold.log" | grep -q "^TDX watch-.* new-owner"; then
+	vm_dump cold; fail "a guest mapping showed the next owner's bytes"
+fi
 
 # A guest with no tagdax device (one foreign ivshmem) resolves nothing.
 vm_wait empty "done" 45 || fail "empty guest did not finish"

@@ -7,6 +7,9 @@
  *   tdx-map write TAG OFFSET TEXT   write TEXT and its NUL at OFFSET
  *   tdx-map bench TAG MIB           read/write bandwidth through the mapping
  *                                   and through anonymous memory
+ *   tdx-map watch TAG OFFSET SECS   keep the mapping for SECS seconds, printing
+ *                                   "TDX watch-TAG TEXT" whenever the text at
+ *                                   OFFSET changes (what a holder would see)
  *
  * OFFSET takes K and M suffixes.  Exit 0 on success, 1 if the tag does not
  * resolve, 2 on bad usage, 3 if mapping fails.
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <tagdax/tagdax.h>
 
@@ -92,6 +96,26 @@ static int bench(void *mapped, size_t size, size_t mib)
 	return 0;
 }
 
+static int watch(const char *tag, const volatile char *p, size_t room, unsigned int secs)
+{
+	char seen[65] = "", now[65];
+
+	for (unsigned int i = 0; i < secs * 10; i++) {
+		size_t k = 0;
+
+		for (; k < room && k < sizeof(now) - 1 && p[k]; k++)
+			now[k] = p[k];
+		now[k] = '\0';
+		if (i == 0 || strcmp(now, seen)) {
+			printf("TDX watch-%s %s\n", tag, now);
+			fflush(stdout);
+			memcpy(seen, now, sizeof(seen));
+		}
+		usleep(100 * 1000);
+	}
+	return 0;
+}
+
 static int run(struct tagdax_map *map, char **argv)
 {
 	char *base = tagdax_map_get_addr(map);
@@ -102,6 +126,8 @@ static int run(struct tagdax_map *map, char **argv)
 		return bench(base, size, (size_t)strtoul(argv[3], NULL, 0));
 	if (off >= size)
 		return 2;
+	if (!strcmp(argv[1], "watch"))
+		return watch(argv[2], base + off, size - off, (unsigned int)strtoul(argv[4], NULL, 0));
 	if (!strcmp(argv[1], "read")) {
 		size_t len = (size_t)strtoul(argv[4], NULL, 0);
 
@@ -126,7 +152,7 @@ int main(int argc, char **argv)
 
 	if (argc < 4 || (strcmp(argv[1], "bench") && argc != 5) ||
 	    tagdax_tag_parse(argv[2], &tag)) {
-		fprintf(stderr, "usage: tdx-map read|write TAG OFFSET LEN|TEXT, tdx-map bench TAG MIB\n");
+		fprintf(stderr, "usage: tdx-map read|write|watch TAG OFFSET LEN|TEXT|SECS, tdx-map bench TAG MIB\n");
 		return 2;
 	}
 	if (tagdax_new(&ctx))

@@ -4,7 +4,8 @@
 # Environment from the boot line: MODE (cold|empty), TAG_A, TAG_B, TAG_C,
 # and offsets in bytes: A1 (host message in A's second piece, or its last
 # window), RA1 (reply in A's last window), AS (host message across the seam
-# between A's pieces), RAS (reply across it), RB (reply in B).
+# between A's pieces), RAS (reply across it), RB (reply in B); WATCH, how
+# long (s) the mappings watched across the forced releases are kept.
 
 say() { echo "TDX $*"; }
 
@@ -38,6 +39,31 @@ cold() {
 	done
 	tagdax resolve "$TAG_B" > /dev/null 2>&1
 	say after-detach-b $?
+
+	# Forced releases of A (cold-plugged) and B (hot-plugged again), each
+	# watched through a live mapping that must never show the next owner's
+	# bytes: the host unplugs them through QMP.
+	tagdax wait "$TAG_B" --timeout 60
+	say wait-b2 $?
+	tdx-map watch "$TAG_A" 0 "$WATCH" | tee /tmp/watch-a &
+	tdx-map watch "$TAG_B" 0 "$WATCH" | tee /tmp/watch-b &
+	i=0
+	while ! { [ -s /tmp/watch-a ] && [ -s /tmp/watch-b ]; } && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	say ready-for-forced
+	i=0
+	while { tagdax resolve "$TAG_A" || tagdax resolve "$TAG_B"; } > /dev/null 2>&1 &&
+	      [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tagdax resolve "$TAG_A" > /dev/null 2>&1
+	say after-forced-a $?
+	tagdax resolve "$TAG_B" > /dev/null 2>&1
+	say after-forced-b $?
+	wait
 }
 
 empty() {

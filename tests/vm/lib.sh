@@ -121,7 +121,7 @@ vm_start() {
 	local name=$1 initrd=$2 append=$3
 	shift 3
 	rm -f "$T/$name.log" "$T/$name.qmp"
-	timeout "${VM_TIMEOUT:-90}" "$VM_QEMU" -accel tcg -M q35 -cpu qemu64,phys-bits=42 \
+	timeout "${VM_TIMEOUT:-240}" "$VM_QEMU" -accel tcg -M q35 -cpu qemu64,phys-bits=42 \
 		-m "${VM_MEM:-256}" -smp 1 \
 		-nodefaults -display none -no-reboot \
 		-serial "file:$T/$name.log" -qmp "unix:$T/$name.qmp,server=on,wait=off" \
