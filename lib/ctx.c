@@ -81,6 +81,7 @@ static int set_root(struct tagdax_ctx *ctx, char **field, const char *value)
 		return -ENOMEM;
 	free(*field);
 	*field = copy;
+	ctx->roots_key_ok = false;
 	tagdax_rescan(ctx);
 	if (ctx->inotify_fd >= 0) { /* it watches the old roots */
 		close(ctx->inotify_fd);

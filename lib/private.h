@@ -105,7 +105,12 @@ struct tagdax_ctx {
 	 * use and dropped by a root change or tagdax_rescan(): the fast path then
 	 * walks one or two path components, not the whole root (-1: not open). */
 	int sysfs_fd;
-	int index_fd;
+	int index_fd; /* -2: refused as unsafe (logged once) */
+	/* The by-tag index's key of the roots (index.c), cached with a hash of
+	 * the roots as spelled so that realpath() runs only when they change. */
+	uint64_t roots_key;
+	uint64_t roots_raw;
+	bool roots_key_ok;
 	/* tagdax_wait()'s inotify instance, kept for the context's life: closing
 	 * one costs milliseconds (the kernel waits for an RCU grace period). */
 	int inotify_fd;
