@@ -128,7 +128,7 @@ TAGDAX_EXPORT int tagdax_new(struct tagdax_ctx **out)
 	if (env)
 		ctx->log_priority = log_priority_parse(env);
 	devlist_init(&ctx->devs);
-	devlist_init(&ctx->resolved);
+	devlist_init(&ctx->cache.retired);
 	if (root_init(&ctx->sysfs_root, "TAGDAX_SYSFS_ROOT", "/sys") ||
 	    root_init(&ctx->dev_root, "TAGDAX_DEV_ROOT", "/dev") ||
 	    root_init(&ctx->config, "TAGDAX_CONFIG", "/etc/tagdax/tags.conf") ||
@@ -153,6 +153,7 @@ TAGDAX_EXPORT struct tagdax_ctx *tagdax_unref(struct tagdax_ctx *ctx)
 	if (!ctx || --ctx->refcount > 0)
 		return ctx;
 	tagdax_rescan(ctx);
+	free(ctx->cache.buckets);
 	ctx_close_dirs(ctx);
 	if (ctx->inotify_fd >= 0)
 		close(ctx->inotify_fd);
