@@ -142,7 +142,7 @@ static pid_t spawn(struct job *j, const char *log, const char *name)
 	pid = fork();
 	if (pid != 0)
 		return pid;
-	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (out < 0 || in < 0 || setsid() < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
@@ -434,19 +434,28 @@ static char *read_all(const char *path)
 	return text;
 }
 
+/* A new file, renamed into place: whatever was planted at either name is
+ * replaced, never written through. */
 static int write_file(const char *path, const char *text)
 {
 	char tmp[2 * PATH_MAX];
-	FILE *f;
+	size_t len = strlen(text);
+	int fd, rc = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -errno;
-	fputs(text, f);
-	if (fclose(f) || rename(tmp, path))
-		return -errno;
-	return 0;
+	if (write(fd, text, len) != (ssize_t)len)
+		rc = errno ? -errno : -EIO;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
 }
 
 /* The configuration text to start with: --config, else the one a previous
@@ -526,6 +535,7 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 {
 	char path[PATH_MAX + 16];
 	pid_t daemon;
+	int rc;
 
 	if (fm_answers(f->dir) || proc_alive(daemon_pid(f->dir), DAEMON_NAME)) {
 		fprintf(stderr, "tagdax: a fabric is already running in %s (daemon pid %d); "
@@ -536,8 +546,9 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 	stop_all(f, 5000); /* agents a crashed run left behind */
 	remove_runtime(f);
 	snprintf(path, sizeof(path), "%s/config.json", f->dir);
-	if (write_file(path, text)) {
-		fprintf(stderr, "tagdax: cannot write %s: %s\n", path, strerror(errno));
+	rc = write_file(path, text);
+	if (rc) {
+		fprintf(stderr, "tagdax: cannot write %s: %s\n", path, strerror(-rc));
 		return EXIT_SYSTEM;
 	}
 	if (!start_daemon(f, timeout_ms, &daemon) || !start_agents(f, timeout_ms)) {

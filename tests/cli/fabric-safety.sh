@@ -23,6 +23,12 @@ contains "$ERR" "symbolic link"
 rm -rf "$D"; mkdir "$D"; chown 65534 "$D"
 expect_rc 2 "$TAGDAX" fabric up --dir "$D"
 contains "$ERR" "owned by uid 65534"
+# in a safe directory, files it writes replace what is at their names
+rm -rf "$D"; mkdir "$D"; : > "$T/target"
+ln -s "$T/target" "$D/config.json.tmp"; ln -s "$T/target" "$D/fabricd.log"
+expect_rc 1 "$TAGDAX" fabric up --dir "$D" --timeout 2
+[ ! -s "$T/target" ] || fail "fabric up wrote through a link in its own directory"
+"$TAGDAX" fabric down --dir "$D" --purge >/dev/null 2>&1
 rm -rf "$D"
 
 # ---- a planted descriptor pointing anywhere is not a device --------------
