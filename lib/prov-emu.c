@@ -261,7 +261,8 @@ static int layout_region(const char *fabric, unsigned int r, char *path, size_t 
 	int rc = -ENOENT;
 
 	text = file ? read_trusted(file, 64 * 1024, &len) : NULL;
-	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l && rc; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l && rc;
+	     l = strtok_r(NULL, "\n", &save)) {
 		unsigned int n;
 		unsigned long long base, lng, off;
 		char p[PATH_MAX];
