@@ -535,6 +535,7 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 {
 	char path[PATH_MAX + 16];
 	pid_t daemon;
+	bool ok;
 	int rc;
 
 	if (fm_answers(f->dir) || proc_alive(daemon_pid(f->dir), DAEMON_NAME)) {
@@ -551,12 +552,13 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 		fprintf(stderr, "tagdax: cannot write %s: %s\n", path, strerror(-rc));
 		return EXIT_SYSTEM;
 	}
-	if (!start_daemon(f, timeout_ms, &daemon) || !start_agents(f, timeout_ms)) {
+	ok = start_daemon(f, timeout_ms, &daemon);
+	mark_backing(f->dir); /* what the daemon made is this fabric's, up or not */
+	if (!ok || !start_agents(f, timeout_ms)) {
 		stop_all(f, 2000);
 		remove_runtime(f);
 		return EXIT_NOTFOUND;
 	}
-	mark_backing(f->dir);
 	printf("fabric up in %s: daemon pid %d, %u host%s (", f->dir, (int)daemon,
 	       f->cfg->nhosts, f->cfg->nhosts == 1 ? "" : "s");
 	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
