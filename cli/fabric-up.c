@@ -143,7 +143,7 @@ static pid_t spawn(struct job *j, const char *log, const char *name)
 	pid = fork();
 	if (pid != 0)
 		return pid;
-	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
 	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (out < 0 || in < 0 || setsid() < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
@@ -328,6 +328,66 @@ static void rm_rf(const char *path)
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* ---- the backing directory's owner mark ----
+ * DIR/backing may be a link to a directory in /dev/shm (fabric/backing.c).
+ * `up` marks that directory with the fabric it belongs to, so that `down
+ * --purge` deletes it only for that fabric: a link planted to point at
+ * another fabric's memory (or anything else) is removed, not followed. */
+#define OWNER_MARK ".tagdax-fabric"
+
+/* The /dev/shm directory DIR/backing links to, into target; false if none. */
+static bool backing_target(const char *dir, char *target, size_t len)
+{
+	char path[PATH_MAX + 16];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/backing", dir);
+	n = readlink(path, target, len - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return !strncmp(target, "/dev/shm/tagdax-backing-", 24) && !strchr(target + 24, '/');
+}
+
+static void mark_backing(const char *dir)
+{
+	char target[PATH_MAX], mark[PATH_MAX + 32];
+	int fd;
+
+	if (!backing_target(dir, target, sizeof(target)))
+		return;
+	snprintf(mark, sizeof(mark), "%s/" OWNER_MARK, target);
+	fd = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (write(fd, dir, strlen(dir)) != (ssize_t)strlen(dir))
+			fprintf(stderr, "tagdax: %s: %s\n", mark, strerror(errno));
+		close(fd);
+	}
+}
+
+/* The directory is ours (0700, our uid) and its mark names dir. */
+static bool backing_is_ours(const char *dir, const char *target)
+{
+	char mark[PATH_MAX + 32], buf[PATH_MAX + 1];
+	struct stat st;
+	ssize_t n = -1;
+	int fd;
+
+	if (lstat(target, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077))
+		return false;
+	snprintf(mark, sizeof(mark), "%s/" OWNER_MARK, target);
+	fd = open(mark, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid())
+		n = read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return !strcmp(buf, dir);
+}
+
 /* Deletes what the fabric made in DIR, the backing memory included (it
  * may live in /dev/shm behind DIR/backing). */
 static void purge(struct fab *f)
@@ -337,18 +397,15 @@ static void purge(struct fab *f)
 		"quarantine",
 	};
 	char path[PATH_MAX + 32], target[PATH_MAX];
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/backing", f->dir);
-	n = readlink(path, target, sizeof(target) - 1);
-	/* Follow the link only to a directory the daemon made (fabric/backing.c
-	 * names them so): a link planted elsewhere must not delete what it
-	 * points to. */
-	if (n > 0) {
-		target[n] = '\0';
-		if (!strncmp(target, "/dev/shm/tagdax-backing-", 24) && !strstr(target, "/.."))
+	if (backing_target(f->dir, target, sizeof(target))) {
+		if (backing_is_ours(f->dir, target))
 			rm_rf(target);
+		else
+			fprintf(stderr, "tagdax: %s/backing points to %s, which is not this "
+				"fabric's memory; the link is removed, not followed\n", f->dir, target);
 	}
+	snprintf(path, sizeof(path), "%s/backing", f->dir);
 	rm_rf(path);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
@@ -423,19 +480,28 @@ static char *read_all(const char *path)
 	return text;
 }
 
+/* A new file, renamed into place: whatever was planted at either name is
+ * replaced, never written through. */
 static int write_file(const char *path, const char *text)
 {
 	char tmp[2 * PATH_MAX];
-	FILE *f;
+	size_t len = strlen(text);
+	int fd, rc = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -errno;
-	fputs(text, f);
-	if (fclose(f) || rename(tmp, path))
-		return -errno;
-	return 0;
+	if (write(fd, text, len) != (ssize_t)len)
+		rc = errno ? -errno : -EIO;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
 }
 
 /* The configuration text to start with: --config, else the one a previous
@@ -515,7 +581,8 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 {
 	char path[PATH_MAX + 16];
 	pid_t daemon;
-	bool gone;
+	bool gone, ok;
+	int rc;
 
 	if (fm_answers(f->dir) || proc_alive(daemon_pid(f->dir), DAEMON_NAME)) {
 		fprintf(stderr, "tagdax: a fabric is already running in %s (daemon pid %d); "
@@ -531,11 +598,14 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 	}
 	remove_runtime(f);
 	snprintf(path, sizeof(path), "%s/config.json", f->dir);
-	if (write_file(path, text)) {
-		fprintf(stderr, "tagdax: cannot write %s: %s\n", path, strerror(errno));
+	rc = write_file(path, text);
+	if (rc) {
+		fprintf(stderr, "tagdax: cannot write %s: %s\n", path, strerror(-rc));
 		return EXIT_SYSTEM;
 	}
-	if (!start_daemon(f, timeout_ms, &daemon) || !start_agents(f, timeout_ms)) {
+	ok = start_daemon(f, timeout_ms, &daemon);
+	mark_backing(f->dir); /* what the daemon made is this fabric's, up or not */
+	if (!ok || !start_agents(f, timeout_ms)) {
 		stop_all(f, 2000, &gone);
 		remove_runtime(f);
 		return EXIT_NOTFOUND;
@@ -546,6 +616,57 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 		printf("%s%s", i ? ", " : "", f->cfg->hosts[i].name);
 	printf("), %u region%s\n", f->cfg->nregions, f->cfg->nregions == 1 ? "" : "s");
 	return EXIT_OK;
+}
+
+/* ---- directory safety ----
+ * Descriptors, the layout and the sockets in DIR decide what this tool
+ * (perhaps as root) maps and writes: DIR and what `up` finds already made in
+ * it must be directories nobody but us (or root) owns or can write to, and
+ * not symbolic links (but DIR/backing, which the daemon makes one). */
+static bool safe_dir(const char *path, bool link_ok)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT;
+	if (S_ISLNK(st.st_mode) && (!link_ok || stat(path, &st) != 0)) {
+		fprintf(stderr, "tagdax: %s is a symbolic link where a directory should be\n",
+			path);
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		fprintf(stderr, "tagdax: %s: %s owned by uid %u with mode %04o: another user "
+			"could plant files there\n", path, S_ISDIR(st.st_mode) ? "a directory" :
+			"not a directory,", (unsigned int)st.st_uid,
+			(unsigned int)(st.st_mode & 07777));
+		return false;
+	}
+	return true;
+}
+
+static bool safe_fabric_dir(const char *dir, const struct fabric_config *cfg)
+{
+	static const char *const host_dirs[] = { "", "/dev", "/devices", "/run" };
+	char path[PATH_MAX + 128];
+	bool ok = safe_dir(dir, false);
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	ok = ok && safe_dir(path, false);
+	snprintf(path, sizeof(path), "%s/backing", dir);
+	ok = ok && safe_dir(path, true);
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	ok = ok && safe_dir(path, false);
+	for (unsigned int i = 0; ok && i < cfg->nhosts; i++)
+		for (size_t k = 0; ok && k < sizeof(host_dirs) / sizeof(host_dirs[0]); k++) {
+			snprintf(path, sizeof(path), "%s/hosts/%s%s", dir, cfg->hosts[i].name,
+				 host_dirs[k]);
+			ok = safe_dir(path, false);
+		}
+	if (!ok)
+		fprintf(stderr, "tagdax: refusing to run a fabric in %s ('chmod go-w' and "
+			"'chown' it, or choose another directory)\n", dir);
+	return ok;
 }
 
 int fabric_up(struct cli *cli, int argc, char **argv)
@@ -570,6 +691,8 @@ int fabric_up(struct cli *cli, int argc, char **argv)
 	} else if (strpbrk(f.dir, " \t\n#")) {
 		fprintf(stderr, "tagdax: %s: the fabric directory's path may not contain "
 			"blanks or '#' (device descriptors carry it)\n", f.dir);
+		rc = EXIT_USAGE;
+	} else if (!safe_fabric_dir(f.dir, f.cfg)) {
 		rc = EXIT_USAGE;
 	} else {
 		rc = up_in(&f, text, o.timeout_ms);

@@ -81,6 +81,7 @@ static int set_root(struct tagdax_ctx *ctx, char **field, const char *value)
 		return -ENOMEM;
 	free(*field);
 	*field = copy;
+	ctx->roots_key_ok = false;
 	tagdax_rescan(ctx);
 	if (ctx->inotify_fd >= 0) { /* it watches the old roots */
 		close(ctx->inotify_fd);
@@ -132,7 +133,7 @@ TAGDAX_EXPORT int tagdax_new(struct tagdax_ctx **out)
 	if (env && *env)
 		ctx->log_priority = log_priority_parse(env);
 	devlist_init(&ctx->devs);
-	devlist_init(&ctx->resolved);
+	devlist_init(&ctx->cache.retired);
 	if (root_init(&ctx->sysfs_root, "TAGDAX_SYSFS_ROOT", "/sys") ||
 	    root_init(&ctx->dev_root, "TAGDAX_DEV_ROOT", "/dev") ||
 	    root_init(&ctx->config, "TAGDAX_CONFIG", "/etc/tagdax/tags.conf") ||
@@ -157,6 +158,7 @@ TAGDAX_EXPORT struct tagdax_ctx *tagdax_unref(struct tagdax_ctx *ctx)
 	if (!ctx || --ctx->refcount > 0)
 		return ctx;
 	tagdax_rescan(ctx);
+	free(ctx->cache.buckets);
 	ctx_close_dirs(ctx);
 	if (ctx->inotify_fd >= 0)
 		close(ctx->inotify_fd);

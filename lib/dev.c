@@ -120,6 +120,17 @@ void devlist_append(struct tagdax_devlist *list, struct tagdax_dev *dev)
 	list->count++;
 }
 
+/* The context lets go of dev: freed, unless a caller still references it. */
+static void dev_release(struct tagdax_dev *dev)
+{
+	if (dev->refcount > 0) {
+		dev->detached = true;
+		dev->next = dev->next_same = dev->hnext = NULL;
+	} else {
+		dev_free(dev);
+	}
+}
+
 void devlist_free(struct tagdax_devlist *list)
 {
 	struct tagdax_dev *dev = list->head;
@@ -127,25 +138,160 @@ void devlist_free(struct tagdax_devlist *list)
 	while (dev) {
 		struct tagdax_dev *next = dev->next;
 
-		dev_free(dev);
+		dev_release(dev);
 		dev = next;
 	}
 	devlist_init(list);
 }
 
-void devlist_truncate(struct tagdax_devlist *list, struct tagdax_dev **mark, unsigned int count)
+/* ---- the device cache (struct devcache) ---- */
+
+static bool str_eq(const char *a, const char *b)
 {
-	struct tagdax_dev *dev = *mark;
+	return a == b || (a && b && !strcmp(a, b));
+}
 
-	*mark = NULL;
-	list->tail = mark;
-	list->count = count;
-	while (dev) {
-		struct tagdax_dev *next = dev->next;
+/* Which device: what a lookup names it by. */
+static bool same_identity(const struct tagdax_dev *a, const struct tagdax_dev *b)
+{
+	return a->prov == b->prov && tagdax_tag_equal(&a->tag, &b->tag) &&
+	       str_eq(a->devname, b->devname) && str_eq(a->path, b->path) &&
+	       a->offset == b->offset;
+}
 
-		dev_free(dev);
-		dev = next;
+static bool same_layout(const struct tagdax_dev *a, const struct tagdax_dev *b)
+{
+	if (a->nsegs != b->nsegs || a->nextents != b->nextents)
+		return false;
+	for (unsigned int i = 0; i < a->nsegs; i++)
+		if (!str_eq(a->segs[i].path, b->segs[i].path) ||
+		    a->segs[i].offset != b->segs[i].offset || a->segs[i].length != b->segs[i].length)
+			return false;
+	for (unsigned int i = 0; i < a->nextents; i++)
+		if (a->extents[i].start != b->extents[i].start ||
+		    a->extents[i].length != b->extents[i].length)
+			return false;
+	return true;
+}
+
+/* Everything a getter shows is the same.  Details one of them loaded are
+ * loaded for the other too (as its first getter would). */
+static bool same_content(struct tagdax_dev *a, struct tagdax_dev *b)
+{
+	if (a->details_loaded != b->details_loaded) {
+		dev_load_details(a);
+		dev_load_details(b);
 	}
+	return a->size == b->size && a->align == b->align && a->flags == b->flags &&
+	       a->target_node == b->target_node && a->resource == b->resource &&
+	       str_eq(a->region, b->region) && str_eq(a->mode, b->mode) &&
+	       str_eq(a->lock_path, b->lock_path) && same_layout(a, b);
+}
+
+static unsigned int bucket_of(const struct devcache *c, const struct tagdax_dev *dev)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (unsigned int i = 0; i < sizeof(dev->tag.b); i++)
+		h = (h ^ dev->tag.b[i]) * 0x100000001b3ull;
+	for (const char *p = dev->devname ? dev->devname : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return (unsigned int)(h & (c->nbuckets - 1));
+}
+
+/* Doubles the table when it is full; a failed grow only costs speed. */
+static void devcache_grow(struct devcache *c)
+{
+	struct devcache bigger = { .nbuckets = c->nbuckets ? 2 * c->nbuckets : 64 };
+
+	if (c->count < c->nbuckets)
+		return;
+	bigger.buckets = calloc(bigger.nbuckets, sizeof(*bigger.buckets));
+	if (!bigger.buckets)
+		return;
+	for (unsigned int i = 0; i < c->nbuckets; i++)
+		while (c->buckets[i]) {
+			struct tagdax_dev *dev = c->buckets[i];
+			unsigned int b = bucket_of(&bigger, dev);
+
+			c->buckets[i] = dev->hnext;
+			dev->hnext = bigger.buckets[b];
+			bigger.buckets[b] = dev;
+		}
+	free(c->buckets);
+	c->buckets = bigger.buckets;
+	c->nbuckets = bigger.nbuckets;
+}
+
+struct tagdax_dev *devcache_adopt(struct tagdax_ctx *ctx, struct tagdax_dev *fresh)
+{
+	struct devcache *c = &ctx->cache;
+	struct tagdax_dev **link;
+
+	fresh->next = NULL; /* it was a candidate list's */
+	devcache_grow(c);
+	if (!c->nbuckets) { /* no table at all (out of memory): keep it retired */
+		devlist_append(&c->retired, fresh);
+		return fresh;
+	}
+	for (link = &c->buckets[bucket_of(c, fresh)]; *link; link = &(*link)->hnext) {
+		struct tagdax_dev *old = *link;
+
+		if (!same_identity(old, fresh))
+			continue;
+		if (same_content(old, fresh)) {
+			dev_free(fresh);
+			return old;
+		}
+		/* changed: callers may still hold the old object */
+		*link = old->hnext;
+		old->hnext = NULL;
+		devlist_append(&c->retired, old);
+		c->count--;
+		break;
+	}
+	link = &c->buckets[bucket_of(c, fresh)];
+	fresh->hnext = *link;
+	*link = fresh;
+	c->count++;
+	return fresh;
+}
+
+void devcache_clear(struct tagdax_ctx *ctx)
+{
+	struct devcache *c = &ctx->cache;
+
+	for (unsigned int i = 0; i < c->nbuckets; i++)
+		while (c->buckets[i]) {
+			struct tagdax_dev *dev = c->buckets[i];
+
+			c->buckets[i] = dev->hnext;
+			dev_release(dev);
+		}
+	c->count = 0;
+	devlist_free(&c->retired);
+}
+
+TAGDAX_EXPORT struct tagdax_dev *tagdax_dev_ref(struct tagdax_dev *dev)
+{
+	if (dev && dev->refcount++ == 0)
+		tagdax_ref(dev->ctx);
+	return dev;
+}
+
+TAGDAX_EXPORT struct tagdax_dev *tagdax_dev_unref(struct tagdax_dev *dev)
+{
+	struct tagdax_ctx *ctx;
+
+	if (!dev || dev->refcount <= 0)
+		return NULL; /* not referenced: the context owns it */
+	if (--dev->refcount > 0)
+		return dev;
+	ctx = dev->ctx;
+	if (dev->detached)
+		dev_free(dev);
+	tagdax_unref(ctx);
+	return NULL;
 }
 
 int dev_load_details(struct tagdax_dev *dev)

@@ -51,6 +51,12 @@ struct tagdax_dev {
 	 * device is mapped, so its owner can tell whether it is in use. */
 	char *lock_path;
 	void *priv; /* provider's own, freed with free() */
+	/* Lifetime: the context owns the object until tagdax_rescan() or its
+	 * last unref; tagdax_dev_ref() references (each also holding the
+	 * context) keep it past that.  detached: the context let go of it. */
+	int refcount;
+	bool detached;
+	struct tagdax_dev *hnext; /* devcache bucket chain */
 };
 
 /* A growing list of devices a scan produces. */
@@ -58,6 +64,20 @@ struct tagdax_devlist {
 	struct tagdax_dev *head;
 	struct tagdax_dev **tail;
 	unsigned int count;
+};
+
+/*
+ * The devices resolve and identify have handed out: one object per device
+ * (provider, tag, devname, path, offset), returned again while the device
+ * reads the same, so that a caller asking a million times holds one object,
+ * not a million.  A device that changed gets a new object; the old one is
+ * retired, still valid, until tagdax_rescan().
+ */
+struct devcache {
+	struct tagdax_dev **buckets;
+	unsigned int nbuckets;
+	unsigned int count;
+	struct tagdax_devlist retired;
 };
 
 enum provider_flags {
@@ -105,13 +125,18 @@ struct tagdax_ctx {
 	 * use and dropped by a root change or tagdax_rescan(): the fast path then
 	 * walks one or two path components, not the whole root (-1: not open). */
 	int sysfs_fd;
-	int index_fd;
+	int index_fd; /* -2: refused as unsafe (logged once) */
+	/* The by-tag index's key of the roots (index.c), cached with a hash of
+	 * the roots as spelled so that realpath() runs only when they change. */
+	uint64_t roots_key;
+	uint64_t roots_raw;
+	bool roots_key_ok;
 	/* tagdax_wait()'s inotify instance, kept for the context's life: closing
 	 * one costs milliseconds (the kernel waits for an RCU grace period). */
 	int inotify_fd;
 	bool enumerated;
 	struct tagdax_devlist devs;     /* full enumeration */
-	struct tagdax_devlist resolved; /* fast-path results */
+	struct devcache cache;          /* what resolve and identify returned */
 };
 
 void tagdax_log(struct tagdax_ctx *ctx, int priority, const char *file, int line,
@@ -141,9 +166,12 @@ int dev_set_str(char **field, const char *value);
 int dev_parse_flags(char *text, const char *seps, unsigned int *flags);
 void devlist_init(struct tagdax_devlist *list);
 void devlist_append(struct tagdax_devlist *list, struct tagdax_dev *dev);
+/* Frees the list's devices; one a caller still references is only detached. */
 void devlist_free(struct tagdax_devlist *list);
-/* Frees what was appended after a point saved as (*list->tail, count). */
-void devlist_truncate(struct tagdax_devlist *list, struct tagdax_dev **mark, unsigned int count);
+/* The cached object for fresh's device: fresh itself (now cached), or the
+ * object already cached for it (fresh is freed).  Never fails. */
+struct tagdax_dev *devcache_adopt(struct tagdax_ctx *ctx, struct tagdax_dev *fresh);
+void devcache_clear(struct tagdax_ctx *ctx);
 
 /* sysfs.c: small, careful readers of attribute files.  Paths are relative to
  * the context's sysfs root ("bus/dax/devices/dax0.0/uuid"). */

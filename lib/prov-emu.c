@@ -19,6 +19,13 @@
  * (null tag) are skipped as the cxl provider skips them.  The descriptor is
  * also the device's lock_path: mappers hold a shared flock on it, which is how
  * the agent tells that the device is in use.
+ *
+ * A descriptor names a path that tagdax_map() (and `fabric write`, as root
+ * perhaps) will write through, so it is believed only within what the daemon
+ * made: the descriptor and DIR/layout must be owned by us or root and
+ * writable by nobody else, and the device's path must resolve to its
+ * region's backing file in DIR/layout with every segment inside that
+ * region's bytes.  Anything else is skipped with a debug log.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -195,7 +202,8 @@ static int finish(struct tagdax_dev *dev, const struct desc *d, const char *file
 }
 
 /* Parses a descriptor's text (len bytes) into dev.  -EINVAL when malformed. */
-static int parse_text(struct tagdax_dev *dev, char *text, size_t len, const char *file)
+static int parse_text(struct tagdax_dev *dev, char *text, size_t len, const char *file,
+		      unsigned int *region)
 {
 	struct desc d = { .seen = 0 };
 	char *save = NULL;
@@ -209,30 +217,84 @@ static int parse_text(struct tagdax_dev *dev, char *text, size_t len, const char
 		rc = check(dev, &d);
 	if (rc == 0)
 		rc = finish(dev, &d, file);
+	*region = d.region;
 	free(d.path);
 	return rc;
 }
 
-static char *read_text(const char *file, size_t *len)
+/* A regular file only we (or root) can have written. */
+static bool trusted_file(const struct stat *st)
 {
-	char *buf = malloc(DESC_MAX + 1);
+	return S_ISREG(st->st_mode) && (st->st_uid == 0 || st->st_uid == geteuid()) &&
+	       !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* The text of a trusted file of at most max bytes, or NULL. */
+static char *read_trusted(const char *file, size_t max, size_t *len)
+{
+	char *buf = malloc(max + 1);
 	/* O_NONBLOCK and the regular-file check: a FIFO planted among the
 	 * descriptors must not hang every lookup. */
 	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat st;
 	ssize_t n = -1;
 
-	if (buf && fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		n = read(fd, buf, DESC_MAX + 1);
+	if (buf && fd >= 0 && fstat(fd, &st) == 0 && trusted_file(&st))
+		n = read(fd, buf, max + 1);
 	if (fd >= 0)
 		close(fd);
-	if (n < 0 || n > (ssize_t)DESC_MAX) {
+	if (n < 0 || n > (ssize_t)max) {
 		free(buf);
 		return NULL;
 	}
 	buf[n] = '\0';
 	*len = (size_t)n;
 	return buf;
+}
+
+/* Region r of DIR/layout: "region N base B length L path P offset O". */
+static int layout_region(const char *fabric, unsigned int r, char *path, size_t pathlen,
+			 uint64_t *offset, uint64_t *length)
+{
+	char *file = path_join(fabric, "layout"), *text, *save = NULL;
+	size_t len;
+	int rc = -ENOENT;
+
+	text = file ? read_trusted(file, 64 * 1024, &len) : NULL;
+	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l && rc;
+	     l = strtok_r(NULL, "\n", &save)) {
+		unsigned int n;
+		unsigned long long base, lng, off;
+		char p[PATH_MAX];
+
+		if (sscanf(l, "region %u base %llu length %llu path %4095s offset %llu", &n, &base,
+			   &lng, p, &off) == 5 && n == r && strlen(p) < pathlen) {
+			strcpy(path, p);
+			*offset = off;
+			*length = lng;
+			rc = 0;
+		}
+	}
+	free(text);
+	free(file);
+	return rc;
+}
+
+/* The device is within what the daemon made (see the top of this file). */
+static int confined(const struct tagdax_dev *dev, unsigned int region)
+{
+	char backing[PATH_MAX], real_dev[PATH_MAX], real_backing[PATH_MAX];
+	uint64_t off, len;
+
+	if (layout_region(getenv("TAGDAX_FABRIC"), region, backing, sizeof(backing), &off, &len) ||
+	    !realpath(dev->path, real_dev) || !realpath(backing, real_backing) ||
+	    strcmp(real_dev, real_backing))
+		return -EPERM;
+	for (unsigned int i = 0; i < dev->nsegs; i++)
+		if (dev->segs[i].offset < off || dev->segs[i].offset - off > len ||
+		    dev->segs[i].length > len - (dev->segs[i].offset - off))
+			return -EPERM;
+	return 0;
 }
 
 /* Builds the device a descriptor names.  -ENOENT when gone, malformed or
@@ -243,23 +305,29 @@ static int load(struct tagdax_ctx *ctx, const char *dir, const char *name,
 	static const struct tagdax_tag null_tag;
 	struct tagdax_dev *dev;
 	char *file = path_join(dir, name), *text = NULL;
+	unsigned int region = 0;
 	size_t len = 0;
 	int rc = -ENOMEM;
 
 	dev = file ? dev_new(ctx, &tagdax_provider_emu, &null_tag, name, NULL) : NULL;
 	if (dev)
-		text = read_text(file, &len);
+		text = read_trusted(file, DESC_MAX, &len);
 	if (dev && !text)
 		rc = -ENOENT;
 	if (text)
-		rc = parse_text(dev, text, len, file);
+		rc = parse_text(dev, text, len, file, &region);
 	if (rc == 0 && tagdax_tag_is_null(&dev->tag))
 		rc = -ENOENT;
 	if (rc == 0 && access(dev->path, F_OK))
 		rc = -ENOENT; /* published half-way or torn down: not there */
+	if (rc == 0)
+		rc = confined(dev, region);
 	if (rc)
 		dbg(ctx, "emu: %s: %s; skipped\n", file ? file : name,
-		    rc == -EINVAL ? "malformed descriptor" : strerror(-rc));
+		    rc == -EINVAL ? "malformed descriptor"
+		    : rc == -EPERM ? "not a device of this fabric's memory (path, segments, or "
+				     "a descriptor or layout others could have written)"
+				   : strerror(-rc));
 	else
 		devlist_append(out, dev);
 	if (rc)

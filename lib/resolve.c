@@ -58,7 +58,7 @@ TAGDAX_EXPORT void tagdax_rescan(struct tagdax_ctx *ctx)
 	/* a root directory may have been replaced (a new tree, a remount) */
 	ctx_close_dirs(ctx);
 	devlist_free(&ctx->devs);
-	devlist_free(&ctx->resolved);
+	devcache_clear(ctx);
 	ctx->enumerated = false;
 }
 
@@ -82,9 +82,10 @@ static bool same_device(const struct tagdax_dev *a, const struct tagdax_dev *b)
 }
 
 /*
- * Moves the devices of candidates that carry tag into ctx->resolved, chained
- * through next_same with duplicates of one device dropped; frees the rest.
- * Claimed devices win over unclaimed extents of the same tag.
+ * Moves the devices of candidates that carry tag into the context's cache
+ * (the object already cached for one stands in for it), chained through
+ * next_same with duplicates of one device dropped; frees the rest.  Claimed
+ * devices win over unclaimed extents of the same tag.
  */
 static struct tagdax_dev *pick(struct tagdax_ctx *ctx, struct tagdax_devlist *candidates,
 			       const struct tagdax_tag *tag, unsigned int *count)
@@ -106,7 +107,7 @@ static struct tagdax_dev *pick(struct tagdax_ctx *ctx, struct tagdax_devlist *ca
 			if (same_device(k, dev))
 				keep = false;
 		if (keep) {
-			devlist_append(&ctx->resolved, dev);
+			dev = devcache_adopt(ctx, dev);
 			dev->next_same = NULL;
 			*link = dev;
 			link = &dev->next_same;
@@ -277,9 +278,8 @@ TAGDAX_EXPORT int tagdax_identify(struct tagdax_ctx *ctx, const char *devname,
 			dev_free(dev);
 			continue;
 		}
-		devlist_append(&ctx->resolved, dev);
 		index_add(ctx, &dev->tag, dev->prov->name, dev->devname);
-		devs[count++] = dev;
+		devs[count++] = devcache_adopt(ctx, dev);
 	}
 	return (int)count;
 }

@@ -143,14 +143,11 @@ static void udev_watch_close(struct udev_watch *w)
 static int try_resolve(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 		       struct tagdax_dev **dev, bool *unclaimed)
 {
-	struct tagdax_dev **mark = ctx->resolved.tail;
-	unsigned int count = ctx->resolved.count;
 	int rc = tagdax_resolve(ctx, tag, dev);
 
+	/* Each try costs no memory: the context keeps one object per device. */
 	if (rc == -ENOENT || rc == -ENODEV) {
 		*unclaimed = rc == -ENODEV;
-		/* Not there yet (or not claimed yet): keep nothing from this try. */
-		devlist_truncate(&ctx->resolved, mark, count);
 		*dev = NULL;
 		return -EAGAIN;
 	}

@@ -9,7 +9,14 @@
  *
  * Errors are negative errno values.  Objects returned by the library are
  * owned by the context and stay valid until tagdax_rescan() or the last
- * tagdax_unref() of the context.
+ * tagdax_unref() of the context; tagdax_dev_ref() keeps one longer.
+ *
+ * Memory stays flat however often a process asks: the context keeps one
+ * object per device and returns it again while the device reads the same
+ * (a device that changed gets a new object; the old one stays valid until
+ * tagdax_rescan()).  It grows with the devices seen, not with the calls; a
+ * process that sees an endless stream of devices calls tagdax_rescan() now
+ * and then, holding what it still uses with tagdax_dev_ref().
  */
 #ifndef TAGDAX_TAGDAX_H
 #define TAGDAX_TAGDAX_H
@@ -85,15 +92,30 @@ struct tagdax_dev *tagdax_dev_get_next(struct tagdax_dev *dev);
 #define tagdax_dev_foreach(ctx, dev) \
 	for (dev = tagdax_dev_get_first(ctx); dev != NULL; dev = tagdax_dev_get_next(dev))
 
-/* Forget everything enumerated or resolved; invalidates every tagdax_dev. */
+/* Forget everything enumerated or resolved; invalidates every tagdax_dev
+ * but those a caller holds with tagdax_dev_ref(). */
 void tagdax_rescan(struct tagdax_ctx *ctx);
+
+/*
+ * (LIBTAGDAX_1.2) Hold a device past tagdax_rescan() and the context's last
+ * tagdax_unref(): the device then holds its context.  Every tagdax_dev_ref()
+ * is matched by one tagdax_dev_unref(), which returns NULL once the caller's
+ * last reference is gone (the object then belongs to the context again, or
+ * is freed if the context let go of it meanwhile).  A held device keeps the
+ * data it was returned with; tagdax_dev_get_next() and
+ * tagdax_dev_get_next_same_tag() return NULL on one the context let go of.
+ * tagdax_dev_unref() of a device the caller does not hold does nothing.
+ */
+struct tagdax_dev *tagdax_dev_ref(struct tagdax_dev *dev);
+struct tagdax_dev *tagdax_dev_unref(struct tagdax_dev *dev);
 
 /*
  * Resolve a tag to the one device that carries it.
  *   0        *dev is the device
  *  -ENOENT   no device carries the tag
  *  -ENOTUNIQ two or more different devices carry it; *dev is the first of
- *            them and tagdax_dev_get_next_same_tag() walks the others
+ *            them and tagdax_dev_get_next_same_tag() walks the others (as
+ *            the latest resolve of that tag found them)
  *  -ENODEV   the tag is on extents no device has claimed yet; *dev is the
  *            unclaimed entry (see tagdax_claim())
  * The fast path reads the by-tag index and re-verifies the device before it

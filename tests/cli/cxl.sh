@@ -183,7 +183,7 @@ for i in $(seq 20); do
 	"$TAGDAX" udev-id /devices/platform/cxl/dax7.0 >/dev/null &
 	"$TAGDAX" udev-id /devices/platform/cxl/dax8.0 >/dev/null &
 	wait
-	[ "$(readlink "$T/run/by-tag/$G" | wc -l)" = 2 ] || fail "round $i lost an entry: $(readlink "$T/run/by-tag/$G")"
+	[ "$(readlink "$T/run/by-tag/$G" | grep -vc "^roots ")" = 2 ] || fail "round $i lost an entry: $(readlink "$T/run/by-tag/$G")"
 	expect_rc 3 "$TAGDAX" resolve $G
 done
 echo ok

@@ -16,6 +16,21 @@ expect_rc 0 "$TAGDAX" fabric down --dir "$D" --purge
 [ ! -e "$D" ] || fail "purge left $D"
 rm -rf "$shm"
 
+# nor into another fabric's memory, whose name looks like ours
+D2=$T/fabric2
+"$TAGDAX" fabric up --dir "$D" >/dev/null || fail "fabric up again"
+"$TAGDAX" fabric up --dir "$D2" >/dev/null || fail "fabric up in $D2"
+shm=$(readlink "$D/backing"); shm2=$(readlink "$D2/backing")
+"$TAGDAX" fabric down --dir "$D2" >/dev/null || fail "fabric down $D2"
+"$TAGDAX" fabric down --dir "$D" >/dev/null || fail "fabric down $D"
+ln -sfn "$shm2" "$D/backing"
+expect_rc 0 "$TAGDAX" fabric down --dir "$D" --purge
+[ -f "$shm2/region0" ] || { rm -rf "$shm" "$shm2"; fail "purge of $D deleted $D2's memory"; }
+contains "$ERR" "not this fabric's memory"
+expect_rc 0 "$TAGDAX" fabric down --dir "$D2" --purge
+[ ! -e "$shm2" ] || { rm -rf "$shm" "$shm2"; fail "purge kept $shm2"; }
+rm -rf "$shm"
+
 # the real one is deleted
 "$TAGDAX" fabric up --dir "$D" >/dev/null || fail "fabric up again"
 shm=$(readlink "$D/backing")

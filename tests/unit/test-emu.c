@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,8 @@ static int setup(void **state)
 	fake_path(&x->f, "backing/region0", x->backing, sizeof(x->backing));
 	fake_path(&x->f, "hosts/A/dev/dax0.0", x->devpath, sizeof(x->devpath));
 	fake_symlink(&x->f, x->backing, "hosts/A/dev/dax0.0");
+	fake_write(&x->f, "layout", "region 0 base 0 length %llu path %s offset 0\n", 64 * MiB,
+		   x->backing);
 	if (tagdax_new(&x->ctx))
 		return -1;
 	*state = x;
@@ -292,6 +295,97 @@ static void wait_wakes_on_publish(void **state)
 	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 1000);
 }
 
+/* A descriptor like write_good()'s, one segment at seg_off, through path. */
+static void write_desc(struct fixture *x, const char *rel, const char *path, uint64_t seg_off)
+{
+	fake_write(&x->f, rel,
+		   "tag " TAG "\npath %s\nsize %llu\nregion 0\nsegment %llu %llu\n"
+		   "extent 0 %llu\n",
+		   path, 4 * MiB, (unsigned long long)seg_off, 4 * MiB, 4 * MiB);
+}
+
+static int resolve_tag(struct fixture *x)
+{
+	struct tagdax_tag tag;
+	struct tagdax_dev *dev;
+
+	tagdax_tag_parse(TAG, &tag);
+	tagdax_rescan(x->ctx);
+	return tagdax_resolve(x->ctx, &tag, &dev);
+}
+
+static void chmod_rel(struct fixture *x, const char *rel, mode_t mode)
+{
+	char path[512];
+
+	assert_int_equal(chmod(fake_path(&x->f, rel, path, sizeof(path)), mode), 0);
+}
+
+/* What a descriptor names is written through by map() (and `fabric write`
+ * as root): only the fabric's own memory is believed. */
+static void confined_to_the_fabric(void **state)
+{
+	struct fixture *x = *state;
+	char victim[512], path[512];
+
+	fake_file(&x->f, "victim", 64 * MiB);
+	fake_path(&x->f, "victim", victim, sizeof(victim));
+	write_desc(x, "hosts/A/devices/dax0.0", x->devpath, 0);
+	assert_int_equal(resolve_tag(x), 0); /* the control */
+
+	/* a path anywhere else, directly or through a link in dev/ */
+	write_desc(x, "hosts/A/devices/dax0.0", victim, 0);
+	assert_int_equal(resolve_tag(x), -ENOENT);
+	fake_symlink(&x->f, victim, "hosts/A/dev/dax0.1");
+	write_desc(x, "hosts/A/devices/dax0.0",
+		   fake_path(&x->f, "hosts/A/dev/dax0.1", path, sizeof(path)), 0);
+	assert_int_equal(resolve_tag(x), -ENOENT);
+	/* the right file, but bytes past the region */
+	write_desc(x, "hosts/A/devices/dax0.0", x->devpath, 62 * MiB);
+	assert_int_equal(resolve_tag(x), -ENOENT);
+	write_desc(x, "hosts/A/devices/dax0.0", x->devpath, 60 * MiB);
+	assert_int_equal(resolve_tag(x), 0);
+
+	/* a descriptor or layout someone else could have written */
+	chmod_rel(x, "hosts/A/devices/dax0.0", 0666);
+	assert_int_equal(resolve_tag(x), -ENOENT);
+	chmod_rel(x, "hosts/A/devices/dax0.0", 0644);
+	assert_int_equal(resolve_tag(x), 0);
+	assert_int_equal(chown(fake_path(&x->f, "hosts/A/devices/dax0.0", path, sizeof(path)),
+			       65534, 65534), 0);
+	assert_int_equal(resolve_tag(x), geteuid() == 0 ? -ENOENT : 0);
+	fake_remove(&x->f, "hosts/A/devices/dax0.0"); /* ours again */
+	write_desc(x, "hosts/A/devices/dax0.0", x->devpath, 0);
+	chmod_rel(x, "layout", 0646);
+	assert_int_equal(resolve_tag(x), -ENOENT);
+	chmod_rel(x, "layout", 0644);
+	assert_int_equal(resolve_tag(x), 0);
+}
+
+/* Two hosts, one run dir: host A's entry never hides host B's duplicate. */
+static void hosts_share_no_index_entry(void **state)
+{
+	struct fixture *x = *state;
+	struct tagdax_tag tag;
+	struct tagdax_dev *dev;
+	char path[512];
+
+	tagdax_tag_parse(TAG, &tag);
+	write_desc(x, "hosts/A/devices/dax0.0", x->devpath, 0);
+	assert_int_equal(tagdax_resolve(x->ctx, &tag, &dev), 0); /* writes the entry */
+	fake_mkdir(&x->f, "hosts/B/devices");
+	fake_symlink(&x->f, x->backing, "hosts/B/dev/dax0.0");
+	fake_symlink(&x->f, x->backing, "hosts/B/dev/dax0.1");
+	write_desc(x, "hosts/B/devices/dax0.0",
+		   fake_path(&x->f, "hosts/B/dev/dax0.0", path, sizeof(path)), 0);
+	write_desc(x, "hosts/B/devices/dax0.1",
+		   fake_path(&x->f, "hosts/B/dev/dax0.1", path, sizeof(path)), 8 * MiB);
+	setenv("TAGDAX_HOST", "B", 1);
+	assert_int_equal(tagdax_resolve(x->ctx, &tag, &dev), -ENOTUNIQ);
+	setenv("TAGDAX_HOST", "A", 1);
+	assert_int_equal(tagdax_resolve(x->ctx, &tag, &dev), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +396,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(probe_reads_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(map_holds_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(wait_wakes_on_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(confined_to_the_fabric, setup, teardown),
+		cmocka_unit_test_setup_teardown(hosts_share_no_index_entry, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
