@@ -6,6 +6,7 @@
  * owner cannot release it until the last of them has exited (or closed it).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -51,6 +52,20 @@ static int export_device(struct tagdax_dev *dev, const char *text)
 	return rc;
 }
 
+/* The lock's descriptor is the program's from now on, at a number a script
+ * does not reuse by accident: `exec 3<>"$TAGDAX_PATH"` on a low one would
+ * close it and let go of the device while the program still uses it. */
+#define LOCK_FD_MIN 100
+
+static int move_high(int fd)
+{
+	int high = fd >= LOCK_FD_MIN ? fd : fcntl(fd, F_DUPFD, LOCK_FD_MIN);
+
+	if (high != fd)
+		close(fd);
+	return high;
+}
+
 /* Takes the in-use lock for the program; none is needed where the provider
  * has no owner that could take the device away. */
 static int hold_device(struct tagdax_dev *dev, const char *text)
@@ -67,6 +82,11 @@ static int hold_device(struct tagdax_dev *dev, const char *text)
 	if (fd < 0) {
 		fprintf(stderr, "tagdax: cannot hold the device carrying %s: %s\n", text,
 			strerror(-fd));
+		return EXIT_SYSTEM;
+	}
+	fd = move_high(fd);
+	if (fd < 0) {
+		perror("tagdax: fcntl");
 		return EXIT_SYSTEM;
 	}
 	snprintf(buf, sizeof(buf), "%d", fd);

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
@@ -495,14 +496,22 @@ static unsigned int signal_holders(struct agent *a, dev_t dev, ino_t ino, int si
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 
-		if (*end || pid <= 0 || pid == getpid() || !pid_holds((pid_t)pid, dev, ino))
+		int pidfd;
+
+		if (*end || pid <= 0 || pid == getpid())
 			continue;
-		if (kill((pid_t)pid, sig) == 0) {
+		/* The pidfd names this process for good: a pid that exits and
+		 * is reused after the check below is never signalled. */
+		pidfd = pidfd_open((pid_t)pid, 0);
+		if (pidfd < 0)
+			continue;
+		if (pid_holds((pid_t)pid, dev, ino) && pidfd_send_signal(pidfd, sig, NULL, 0) == 0) {
 			if (sig)
 				agent_log(a, "revoked access: %s to pid %ld",
 					  sig == SIGBUS ? "SIGBUS" : "SIGKILL", pid);
 			hit++;
 		}
+		close(pidfd);
 	}
 	if (proc)
 		closedir(proc);
