@@ -17,8 +17,8 @@
 # blocks never show through those mappings.  Guest "empty" (in parallel) has only a foreign ivshmem
 # device: resolve exits 1.  Before any guest: the host's refusals, and QMP
 # against a QEMU whose guest never runs (so unplugs never complete).
-# Exit 77 (skip) when QEMU or a guest kernel cannot be had, and after the
-# host-side checks in a sanitizer build (no static guest tagdax there).
+# Fails, saying why, when QEMU or a guest kernel cannot be had.  A sanitizer
+# build's guests run the normal build's static tagdax (tests/vm/lib.sh).
 . "$TESTLIB"
 . "$SRCDIR/tests/vm/lib.sh"
 

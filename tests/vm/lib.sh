@@ -4,8 +4,8 @@
 # TCG only (KVM hangs for nested guests on our machines).
 #
 # Needs: $T (a scratch directory), $SRCDIR, $BUILDDIR.  Sets VM_KERNEL,
-# VM_BUSYBOX, VM_QEMU_VERSION (major*100+minor).  vm_need returns 77 for the
-# caller to exit with when QEMU or a kernel cannot be had.
+# VM_BUSYBOX, VM_QEMU_VERSION (major*100+minor).  vm_need fails (1), saying
+# why, when QEMU or a kernel cannot be had.
 
 VM_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/tagdax
 VM_QEMU=${VM_QEMU:-qemu-system-x86_64}
@@ -65,38 +65,44 @@ vm_qemu_version() {
 		{ read -r major minor; echo $((major * 100 + minor)); }
 }
 
-# vm_need: everything a guest needs, or 77 (skip) for what cannot be had.
+# vm_need: everything a guest needs, or 1 with what is missing: a test that
+# cannot boot its guest fails (scripts/deps installs all of it).
 vm_need() {
 	if ! command -v "$VM_QEMU" >/dev/null; then
-		vm_log "SKIP: $VM_QEMU not installed (apt-get install qemu-system-x86)"; return 77
+		vm_log "FAIL: $VM_QEMU not installed (apt-get install qemu-system-x86)"; return 1
 	fi
 	if ! vm_find_kernel; then
-		vm_log "SKIP: no Debian kernel: not cached in $VM_CACHE and apt-get download failed"
-		return 77
+		vm_log "FAIL: no Debian kernel: not cached in $VM_CACHE and apt-get download failed"
+		return 1
 	fi
 	if ! vm_find_busybox; then
-		vm_log "SKIP: no static busybox (apt-get install busybox-static)"; return 77
+		vm_log "FAIL: no static busybox (apt-get install busybox-static)"; return 1
 	fi
 	VM_QEMU_VERSION=$(vm_qemu_version)
 }
 
-# vm_need_guest_tagdax: 0 when the static guest tagdax is built; 77 in a
-# sanitizer build, which cannot have one (ASan cannot link statically).
+# vm_need_guest_tagdax: 0 when a static guest tagdax is there, in
+# VM_GUEST_BUILD.  A sanitizer build cannot link one (ASan has no static
+# runtime): its guests run the normal build's (scripts/test --sanitize builds
+# it), while everything on the host side runs sanitized.
 vm_need_guest_tagdax() {
-	[ -x "$BUILDDIR/cli/tagdax-static" ] && return 0
+	VM_GUEST_BUILD=$BUILDDIR
 	if ldd "$BUILDDIR/cli/tagdax" 2>/dev/null | grep -q libasan; then
-		vm_log "SKIP: guests need the static tagdax, which a sanitizer build does not" \
-			"have; the normal build boots them"
-		return 77
+		VM_GUEST_BUILD=${VM_GUEST_BUILD_DIR:-$SRCDIR/build}
+		vm_log "guests run the static tagdax of $VM_GUEST_BUILD (not sanitized);" \
+			"the host side is this sanitizer build"
 	fi
-	vm_log "FAIL: $BUILDDIR/cli/tagdax-static was not built"
+	[ -x "$VM_GUEST_BUILD/cli/tagdax-static" ] && [ -f "$VM_GUEST_BUILD/lib/libtagdax-guest.a" ] &&
+		return 0
+	vm_log "FAIL: $VM_GUEST_BUILD/cli/tagdax-static was not built" \
+		"(scripts/test builds it; a sanitizer run needs the normal build's)"
 	return 1
 }
 
 # vm_build_helper OUT: the static tdx-map guest helper.
 vm_build_helper() {
 	${CC:-cc} -O2 -static -I"$SRCDIR/include" -o "$1" "$SRCDIR/tests/vm/guest-map.c" \
-		"$BUILDDIR/lib/libtagdax-guest.a" -luuid -lz
+		"$VM_GUEST_BUILD/lib/libtagdax-guest.a" -luuid -lz
 }
 
 # vm_initramfs OUT SCRIPT: an uncompressed cpio (nothing to decompress under
@@ -105,7 +111,7 @@ vm_initramfs() {
 	local root=$T/initramfs.$$.$RANDOM
 	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/run"
 	cp "$VM_BUSYBOX" "$root/bin/busybox"
-	cp "$BUILDDIR/cli/tagdax-static" "$root/bin/tagdax"
+	cp "$VM_GUEST_BUILD/cli/tagdax-static" "$root/bin/tagdax"
 	vm_build_helper "$root/bin/tdx-map" || return 1
 	cp "$SRCDIR/tests/vm/init" "$root/init"
 	cp "$2" "$root/guest.sh"
