@@ -16,7 +16,7 @@ static const struct {
 	const char *topic;
 	const char *text;
 } topics[] = {
-	{ "list", "usage: tagdax list [--json] [-u|--human] [TAG]\n"
+	{ "list", "usage: tagdax list [--json] [-u|--human] [-n|--no-headings] [TAG]\n"
 		  "\n"
 		  "List every tagged device this host can see (only TAG's, if given), with a\n"
 		  "header line: tag, provider, path, size, flags.  A tag on extents no device\n"
@@ -24,6 +24,7 @@ static const struct {
 		  "\n"
 		  "  -j, --json     one JSON object per device (fields: tagdax(1))\n"
 		  "  -u, --human    sizes as 2.00 MiB instead of bytes (with --json: strings)\n"
+		  "  -n, --no-headings  no header line\n"
 		  ROOTS "See tagdax-list(1).\n" },
 	{ "resolve", "usage: tagdax resolve [--json] [-u|--human] TAG\n"
 		     "\n"
@@ -39,6 +40,7 @@ static const struct {
 		  "\n"
 		  "  --timeout S    give up after S seconds (exit 1); -1 or absent: never\n"
 		  "  -j, --json     the device as a JSON object\n"
+		  "  -u, --human    sizes in JSON as strings like \"2.00 MiB\"\n"
 		  ROOTS "See tagdax-list(1).\n" },
 	{ "claim", "usage: tagdax claim TAG\n"
 		   "\n"
@@ -48,11 +50,14 @@ static const struct {
 		   ROOTS "See tagdax-list(1).\n" },
 	{ "exec", "usage: tagdax exec --tag TAG [--timeout S] -- PROGRAM [ARGS]\n"
 		  "\n"
-		  "Resolve TAG (waiting up to S seconds) and run PROGRAM with TAGDAX_TAG,\n"
-		  "TAGDAX_PATH, TAGDAX_OFFSET, TAGDAX_SIZE, TAGDAX_PROVIDER and TAGDAX_FLAGS\n"
-		  "set.  Exit:\n"
-		  "PROGRAM's own once it runs, 126/127 if it cannot, 5 for a device made of\n"
-		  "pieces apart (only tagdax_map() lays those out).\n"
+		  "Resolve TAG (waiting up to S seconds; -1: forever) and run PROGRAM with\n"
+		  "TAGDAX_TAG, TAGDAX_PATH, TAGDAX_OFFSET, TAGDAX_SIZE, TAGDAX_PROVIDER and\n"
+		  "TAGDAX_FLAGS set.  Where the device has an in-use lock, PROGRAM inherits a\n"
+		  "descriptor holding it (number 100 or above, in TAGDAX_LOCK_FD; unset\n"
+		  "elsewhere): the device's owner cannot release it until PROGRAM and its\n"
+		  "children exit or close it.  Exit: PROGRAM's own once it runs, 126/127 if\n"
+		  "it cannot, 1 for a device being released, 5 for a device made of pieces\n"
+		  "apart (only tagdax_map() lays those out).\n"
 		  ROOTS "See tagdax-exec(1).\n" },
 	{ "udev-id", "usage: tagdax udev-id DEVPATH\n"
 		     "\n"
@@ -60,7 +65,7 @@ static const struct {
 		     "TAGDAX_TAGS, TAGDAX_LINKS and TAGDAX_PROVIDER for the device at DEVPATH\n"
 		     "($devpath, e.g. /devices/.../dax0.0) and record it in the by-tag index.\n"
 		     "A device without a tag prints nothing.  See tagdax-udev-id(8).\n" },
-	{ "cdi", "usage: tagdax cdi [--output FILE|-] [--vendor VENDOR]\n"
+	{ "cdi", "usage: tagdax cdi [--output FILE|-]\n"
 		 "\n"
 		 "Write a Container Device Interface spec naming every tagged device by its\n"
 		 "tag, so that 'podman run --device tagdax.dev/tag=TAG' hands the device to a\n"
@@ -76,6 +81,8 @@ static const struct {
 		       "Start the emulated DCD + fabric manager and one agent per host in DIR\n"
 		       "(created if missing).  FILE: the JSON configuration (tagdax-fabric.json(5));\n"
 		       "default: DIR/config.json on a restart, else the embedded sample.\n"
+		       "Refuses (exit 2) a DIR others can write to or with symbolic links in it.\n"
+		       "--timeout: how long to wait for the processes to come up (default 30).\n"
 		       "See tagdax-fabric(1).\n" },
 	{ "fabric down", "usage: tagdax fabric down --dir DIR [--purge] [--timeout S]\n"
 			 "\n"
@@ -87,19 +94,28 @@ static const struct {
 			"\n"
 			"Give host NAME SIZE bytes (2M, 2MiB, 1G...) of dynamic capacity; print the\n"
 			"tag (made up unless --tag is given); return once NAME can resolve it.\n"
+			"Exit 6: NAME had not answered the offer at --timeout (default 30); the\n"
+			"offer still stands ('release --forced' withdraws it).\n"
 			"See tagdax-fabric(1).\n" },
-	{ "fabric share", "usage: tagdax fabric share --dir DIR --tag UUID --host NAME [--timeout S]\n"
+	{ "fabric share", "usage: tagdax fabric share --dir DIR --tag UUID --host NAME [--region N]\n"
+			  "           [--timeout S]\n"
 			  "\n"
-			  "Give host NAME access to the tag's sharable capacity.  See tagdax-fabric(1).\n" },
+			  "Give host NAME access to the tag's sharable capacity.  Exit 6: NAME had\n"
+			  "not answered the offer at --timeout (default 30); the offer still stands.\n"
+			  "See tagdax-fabric(1).\n" },
 	{ "fabric release", "usage: tagdax fabric release --dir DIR --tag UUID --host NAME [--forced]\n"
 			    "           [--sanitize] [--extent DPA:LEN ...] [--timeout S]\n"
 			    "\n"
-			    "Take the tag's capacity back from NAME; waits while the host maps it.\n"
-			    "--forced: at once (processes still mapping it get SIGBUS).\n"
+			    "Take the tag's capacity back from NAME; waits while a holder on the host\n"
+			    "maps or holds it.  --forced: at once, revoking every holder (processes:\n"
+			    "SIGBUS, then SIGKILL; VMs: unplugged through QMP, killed as the last\n"
+			    "resort); on an offer not yet accepted, withdraws it.\n"
 			    "See tagdax-fabric(1).\n" },
 	{ "fabric list", "usage: tagdax fabric list --dir DIR [--json]\n"
 			 "\n"
-			 "Regions, allocations and which hosts hold them.  See tagdax-fabric(1).\n" },
+			 "Regions, allocations, which hosts hold them and which have them offered\n"
+			 "(HOST(pending)), and released capacity quarantined until it is zeroed.\n"
+			 "See tagdax-fabric(1).\n" },
 	{ "fabric region", "usage: tagdax fabric region --dir DIR --region N [--block-size SIZE]\n"
 			   "           [--sanitize-on-release on|off]\n"
 			   "\n"
@@ -118,15 +134,17 @@ static const struct {
 		     "\n"
 		     "Print the QEMU options (one per line; --libvirt: libvirt <qemu:commandline>\n"
 		     "XML) that give a guest these tagged devices, plus N spare pcie-root-ports\n"
-		     "for later hot plug.  See tagdax-vm(1).\n" },
+		     "for later hot plug.  Needs q35 (each window has a pcie-root-port of its\n"
+		     "own).  A VM given fabric capacity is recorded as its holder.\n"
+		     "See tagdax-vm(1).\n" },
 	{ "vm attach", "usage: tagdax vm attach --qmp SOCKET [--timeout S] TAG [TAG...]\n"
 		       "\n"
 		       "Hot-plug the tagged devices into a running QEMU through its QMP socket.\n"
-		       "See tagdax-vm(1).\n" },
+		       "A VM given fabric capacity is recorded as its holder.  See tagdax-vm(1).\n" },
 	{ "vm detach", "usage: tagdax vm detach --qmp SOCKET [--timeout S] TAG [TAG...]\n"
 		       "\n"
-		       "Unplug what attach plugged; waits for the guest to let go.\n"
-		       "See tagdax-vm(1).\n" },
+		       "Unplug the tagged devices (hot- or cold-plugged); waits for the guest to\n"
+		       "let go.  The VM then no longer holds the capacity.  See tagdax-vm(1).\n" },
 };
 
 /* The groups print their own overview (cmd-fabric.c, cmd-vm.c). */
