@@ -37,6 +37,7 @@ static int hold_in_use_lock(struct tagdax_dev *dev, int cloexec, int *rc)
 	int fd;
 
 	*rc = 0;
+	dev_load_details(dev); /* some providers name the lock with the details */
 	if (!dev->lock_path)
 		return -1;
 	fd = open(dev->lock_path, O_RDONLY | cloexec | O_NONBLOCK);
@@ -187,5 +188,6 @@ TAGDAX_EXPORT int tagdax_hold(struct tagdax_dev *dev, unsigned int flags)
 
 TAGDAX_EXPORT const char *tagdax_dev_get_lock_path(struct tagdax_dev *dev)
 {
+	dev_load_details(dev);
 	return dev->lock_path;
 }

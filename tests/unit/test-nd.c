@@ -468,6 +468,29 @@ static void devdax_in_use_lock(void **state)
 	close(fd);
 }
 
+/* A device just resolved is held by tagdax_hold() with nothing read before
+ * (vm args holds before it asks anything else). */
+static void hold_right_after_resolve(void **state)
+{
+	struct fixture *fx = *state;
+	struct tagdax_tag c = test_tag(TAG_C);
+	struct tagdax_dev *dev;
+	int fd, hold;
+
+	four_modes(fx);
+	assert_int_equal(fake_file(&fx->f, "dev/dax2.0", 60 * MiB), 0);
+	fd = open(root_path(fx, "dev/dax2.0"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(tagdax_resolve(fx->ctx, &c, &dev), 0);
+	assert_non_null(tagdax_dev_get_lock_path(dev));
+	hold = tagdax_hold(dev, 0);
+	assert_true(hold >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	close(hold);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+}
+
 /* ndctl's own mode names are taken as they are. */
 static void ndctl_mode_names(void **state)
 {
@@ -495,6 +518,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(info_block_uuid, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(unbound_dax_skipped, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(devdax_in_use_lock, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(hold_right_after_resolve, fixture_setup,
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
