@@ -274,10 +274,22 @@ int vm_cap_holders(struct tagdax_dev *dev, struct vm_cap *c)
 	return 0;
 }
 
+/* Only fabric capacity has an owner that takes it back through a host's
+ * agent, which reads the VM's holder record; other devices' locks (a devdax
+ * node) are nobody's to register with. */
+static bool fabric_capacity(struct tagdax_dev *dev)
+{
+	return !strcmp(tagdax_dev_get_provider(dev), "emu");
+}
+
 static int hold_cap(struct tagdax_dev *dev, struct vm_cap *c)
 {
 	int rc;
 
+	if (!fabric_capacity(dev)) {
+		c->hold = -ENODATA;
+		return EXIT_OK;
+	}
 	c->hold = tagdax_hold(dev, 0);
 	if (c->hold == -ENODATA)
 		return EXIT_OK; /* nobody can take it away: nothing to register */

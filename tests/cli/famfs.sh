@@ -72,4 +72,12 @@ done
 [ "$(readlink "$T/run/by-tag/$FS" | sed 1d)" = "famfs dax0.0
 famfs dax9.0" ] || fail "index entry: $(readlink "$T/run/by-tag/$FS")"
 expect_rc 0 "$TAGDAX" resolve "$DEV"
+
+# A famfs device given to a VM: nobody takes it back through tagdax, so no
+# fabric holder record is made for it (and none next to the device root).
+expect_rc 0 "$TAGDAX" vm args "$DEV"
+contains "$OUT" "mem-path=$T/dev/dax0.0"
+not_contains "$OUT" "-pidfile"
+not_contains "$OUT" "-qmp"
+[ ! -e "$T/holders" ] || fail "vm args made a holder record for a famfs device: $(ls "$T/holders")"
 echo ok
