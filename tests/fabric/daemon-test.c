@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -52,6 +53,10 @@ bool td_start(struct t_daemon *t, const char *crash)
 	assert_true(t->pid >= 0);
 	if (t->pid == 0) {
 		int devnull = open("/dev/null", O_WRONLY);
+
+		/* A failed assertion skips td_cleanup: the daemon must not
+		 * outlive the test (it would hold the runner's pipe open). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 		if (crash)
 			setenv("TAGDAX_FABRICD_CRASH", crash, 1);

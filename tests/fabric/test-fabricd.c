@@ -827,8 +827,14 @@ static void test_out_of_descriptors(void **state)
 	(void)state;
 	td_init(&t, fabric_test_config);
 	assert_true(td_start(&t, NULL));
-	/* The daemon raised its own limit at start: lower it from outside, so
-	 * that accept() runs out of descriptors. */
+	/* The daemon raised its own limit at start and sized its connection cap
+	 * from it: once it answers, lower the limit from outside, so that
+	 * accept() runs out of descriptors (lowered earlier, the cap would be
+	 * tiny and the first clients closed to make room). */
+	fd[0] = td_connect(&t, NULL);
+	assert_int_equal(td_cmd(fd[0], CCI_FM_GET_DCD_INFO, NULL, 0, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	close(fd[0]);
 	assert_int_equal(prlimit(t.pid, RLIMIT_NOFILE, NULL, &rl), 0);
 	low = rl;
 	low.rlim_cur = low.rlim_max = 40;
