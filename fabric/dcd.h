@@ -55,6 +55,18 @@ struct dcd_range {
 	uint64_t len;
 };
 
+/* Capacity force-released from a host that may still touch it: the host
+ * keeps its cap reference (so the range is neither free nor handed out)
+ * until it acknowledges the revocation by clearing the Forced Capacity
+ * Release record whose handle this is.  handle 0: the record was lost to
+ * a full log; then the acknowledgement is the host clearing the overflow
+ * after a whole read of its extent list (seen) that no longer had it. */
+struct dcd_revoke {
+	struct dcd_extent x;
+	uint16_t handle;
+	bool seen;
+};
+
 /* A More-chained 4802h or 4803h that has not seen its last payload yet. */
 struct dcd_chain {
 	uint32_t n, cap;
@@ -70,6 +82,8 @@ struct dcd_host {
 	uint32_t npending, cappending;
 	struct dcd_group *pending;
 	struct dcd_chain accept, release;
+	uint32_t nrevoke, caprevoke;
+	struct dcd_revoke *revoke;
 	struct evlog log;
 };
 
@@ -152,8 +166,9 @@ void dcd_cap_insert(struct dcd *d, const struct dcd_extent *x);
  * cap with a single reference) part of one; frees what drops to zero. */
 void dcd_cap_unref(struct dcd *d, uint64_t dpa, uint64_t len, bool sanitize);
 
-/* Append an event record for a host (type 00h..03h) or the FM (04h/05h). */
-void dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
+/* Append an event record for a host (type 00h..03h) or the FM (04h/05h);
+ * the host record's handle, 0 when a full log dropped it. */
+uint16_t dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
 		    const struct dcd_extent *x, bool more, uint8_t region_index);
 void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct dcd_extent *x,
 		  bool more);
@@ -163,6 +178,9 @@ void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct 
  * two more caps. */
 void dcd_cap_carve(struct dcd *d, uint64_t dpa, uint64_t len);
 
+/* Remove [dpa, dpa+len) from entry i of h's list (splitting it), keeping
+ * the cap reference (the caller hands it on). */
+void dcd_host_cut(struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len);
 /* Remove [dpa, dpa+len) from entry i of h's list (splitting it) and drop
  * the matching cap reference; sanitize asks to zero it once it is freed. */
 void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len,
@@ -194,6 +212,22 @@ bool dcd_host_sharable_whole(const struct dcd *d, const struct dcd_host *h,
 int dcd_reserve_drop(struct dcd *d, struct dcd_host *h, uint32_t npieces);
 void dcd_host_drop_pieces(struct dcd *d, struct dcd_host *h, const struct dcd_range *p,
 			  uint32_t n, bool sanitize);
+/* Force pieces of h's list away: each becomes a revoking entry holding its
+ * cap reference (carved to the piece) until the host clears the Forced
+ * Capacity Release record appended here.  Needs dcd_reserve_force(). */
+int dcd_reserve_force(struct dcd *d, struct dcd_host *h, uint32_t npieces);
+void dcd_host_force_pieces(struct dcd *d, struct dcd_host *h, const struct dcd_range *p,
+			   uint32_t n, struct dcd_extent *ev, bool sanitize);
+/* After the host cleared records of its log: drop the references of the
+ * revoking entries it acknowledged (dcd_revoke); the number released.
+ * An entry whose record was lost keeps the overflow condition raised, so
+ * the host reconciles again, until a whole extent-list read has seen it. */
+uint32_t dcd_revoke_settle(struct dcd *d, struct dcd_host *h);
+/* Some host is still revoking a range overlapping [dpa, dpa+len). */
+bool dcd_revoking(const struct dcd *d, uint64_t dpa, uint64_t len);
+/* The host read its extent list from the start (4801h, index 0): true if
+ * that marked a revoking entry seen (the state changed). */
+bool dcd_revoke_seen(struct dcd_host *h);
 /* Forced removal of an offered group: it accepts nothing from now on. */
 void dcd_group_kill(struct dcd *d, struct dcd_group *g, bool sanitize);
 /* Pop the oldest pending group. */
