@@ -5,7 +5,8 @@
  *
  * Bookkeeping, in one paragraph: every allocated DPA range is a "cap" in a
  * device-wide table sorted by DPA, with a reference count of the hosts that
- * hold it (in their extent list) or have it offered (in a pending add group).
+ * hold it (in their extent list), have it offered (in a pending add group),
+ * or are still revoking it after a forced release (struct dcd_revoke).
  * A host's list entries and offered extents always equal a cap exactly:
  * partial accepts and partial releases split the cap and the host entry
  * together.  A cap is freed to the allocator (sanitized first when asked or
