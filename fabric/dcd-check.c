@@ -67,7 +67,8 @@ static int check_revoking(const struct dcd *d, const struct dcd_host *h, uint32_
 		for (uint32_t j = 0; j < h->log.n && !logged; j++)
 			logged = le16toh(h->log.rec[j].hdr.handle) == r->handle &&
 				 h->log.rec[j].type == CCI_DC_EVENT_FORCED_RELEASE;
-		if (!logged || (!r->handle && !h->log.overflow_count))
+		/* A record is only ever owed while the log is full. */
+		if (!logged || (!r->handle && evlog_room(&h->log)))
 			return bad(err, errlen, "host %s: revoking range %u has no record", h->name,
 				   i);
 	}

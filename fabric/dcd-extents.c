@@ -185,24 +185,14 @@ static bool log_has(const struct evlog *l, uint16_t handle)
 	return false;
 }
 
-static bool acknowledged(const struct dcd_host *h, const struct dcd_revoke *r)
-{
-	if (r->handle)
-		return !log_has(&h->log, r->handle);
-	return r->seen && !h->log.overflow_count;
-}
-
 uint32_t dcd_revoke_settle(struct dcd *d, struct dcd_host *h)
 {
 	uint32_t kept = 0, freed = 0;
-	bool unseen = false;
 
 	for (uint32_t i = 0; i < h->nrevoke; i++) {
 		struct dcd_revoke *r = &h->revoke[i];
 
-		/* Out of memory: it stays revoking, settled at the next clear. */
-		if (!acknowledged(h, r) || dcd_reserve_caps(d, 1) < 0) {
-			unseen |= !r->handle && !r->seen;
+		if (!r->handle || log_has(&h->log, r->handle)) {
 			h->revoke[kept++] = *r;
 			continue;
 		}
@@ -210,13 +200,13 @@ uint32_t dcd_revoke_settle(struct dcd *d, struct dcd_host *h)
 		freed++;
 	}
 	h->nrevoke = kept;
-	/* A lost record's range is only safe once the host reconciled after
-	 * losing it: raise the overflow again until a list read saw it. */
-	if (unseen && !h->log.overflow_count) {
-		h->log.overflow_count = 1;
-		h->log.first_overflow = h->log.last_overflow = evlog_now_ns();
-		h->log.notify = true;
-	}
+	/* A record a full log dropped is owed still: the host learns of the
+	 * forced release late (or reconciled already) and acknowledges it
+	 * like any other. */
+	for (uint32_t i = 0; i < h->nrevoke && evlog_room(&h->log); i++)
+		if (!h->revoke[i].handle)
+			h->revoke[i].handle = dcd_host_event(d, h, CCI_DC_EVENT_FORCED_RELEASE,
+							     &h->revoke[i].x, false, 0);
 	return freed;
 }
 
@@ -228,16 +218,6 @@ bool dcd_revoking(const struct dcd *d, uint64_t dpa, uint64_t len)
 					len))
 				return true;
 	return false;
-}
-
-bool dcd_revoke_seen(struct dcd_host *h)
-{
-	bool changed = false;
-
-	for (uint32_t i = 0; i < h->nrevoke; i++)
-		if (!h->revoke[i].handle && !h->revoke[i].seen)
-			h->revoke[i].seen = changed = true;
-	return changed;
 }
 
 void dcd_group_kill(struct dcd *d, struct dcd_group *g, bool sanitize)

@@ -59,13 +59,11 @@ struct dcd_range {
 /* Capacity force-released from a host that may still touch it: the host
  * keeps its cap reference (so the range is neither free nor handed out)
  * until it acknowledges the revocation by clearing the Forced Capacity
- * Release record whose handle this is.  handle 0: the record was lost to
- * a full log; then the acknowledgement is the host clearing the overflow
- * after a whole read of its extent list (seen) that no longer had it. */
+ * Release record whose handle this is.  handle 0: a full log dropped the
+ * record; it is appended as soon as the host's clears make room. */
 struct dcd_revoke {
 	struct dcd_extent x;
 	uint16_t handle;
-	bool seen;
 };
 
 /* A More-chained 4802h or 4803h that has not seen its last payload yet. */
@@ -220,15 +218,12 @@ int dcd_reserve_force(struct dcd *d, struct dcd_host *h, uint32_t npieces);
 void dcd_host_force_pieces(struct dcd *d, struct dcd_host *h, const struct dcd_range *p,
 			   uint32_t n, struct dcd_extent *ev, bool sanitize);
 /* After the host cleared records of its log: drop the references of the
- * revoking entries it acknowledged (dcd_revoke); the number released.
- * An entry whose record was lost keeps the overflow condition raised, so
- * the host reconciles again, until a whole extent-list read has seen it. */
+ * revoking entries it acknowledged (dcd_revoke), and log the records a full
+ * log had dropped as far as there is room now; the number released.
+ * Needs dcd_reserve_caps(d, h->nrevoke) beforehand. */
 uint32_t dcd_revoke_settle(struct dcd *d, struct dcd_host *h);
 /* Some host is still revoking a range overlapping [dpa, dpa+len). */
 bool dcd_revoking(const struct dcd *d, uint64_t dpa, uint64_t len);
-/* The host read its extent list from the start (4801h, index 0): true if
- * that marked a revoking entry seen (the state changed). */
-bool dcd_revoke_seen(struct dcd_host *h);
 /* Forced removal of an offered group: it accepts nothing from now on. */
 void dcd_group_kill(struct dcd *d, struct dcd_group *g, bool sanitize);
 /* Pop the oldest pending group. */

@@ -54,17 +54,13 @@ int mbox_get_extent_list(struct dcd_call *c)
 {
 	struct cci_dc_extent_list_req req;
 	struct cci_dc_extent_list_rsp rsp = { 0 };
-	struct dcd_host *h = &c->d->host[c->port];
+	const struct dcd_host *h = &c->d->host[c->port];
 	uint32_t start, n;
 
 	memcpy(&req, c->in, sizeof(req));
 	start = le32toh(req.start_index);
 	if (start > h->nlist)
 		return CCI_RC_INVALID_INPUT;
-	/* A walk from the start sees the list without any range whose
-	 * record was lost (the generation restarts a walk cut by a change). */
-	if (!start)
-		c->changed = dcd_revoke_seen(h);
 	n = fm_copy_extents(h, start, le32toh(req.extent_count), c->out + sizeof(rsp),
 			    c->outcap - sizeof(rsp));
 	rsp.returned = htole32(n);

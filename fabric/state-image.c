@@ -230,7 +230,6 @@ static void put_host(struct wbuf *w, const struct dcd_host *h)
 	for (uint32_t i = 0; i < h->nrevoke; i++) {
 		put_extent(w, &h->revoke[i].x);
 		put16(w, h->revoke[i].handle);
-		put8(w, h->revoke[i].seen);
 	}
 	put_log(w, &h->log);
 }
@@ -351,7 +350,7 @@ static void get_dirty(struct rbuf *r, struct dcd *d)
 
 static void get_revoking(struct rbuf *r, struct dcd_host *h)
 {
-	uint32_t n = get_count(r, EXTENT_BYTES + 3);
+	uint32_t n = get_count(r, EXTENT_BYTES + 2);
 
 	if (r->bad || dcd_reserve((void **)&h->revoke, &h->caprevoke, n, sizeof(*h->revoke)) < 0) {
 		r->bad = true;
@@ -360,7 +359,6 @@ static void get_revoking(struct rbuf *r, struct dcd_host *h)
 	for (uint32_t i = 0; i < n; i++) {
 		get_extent(r, &h->revoke[i].x);
 		h->revoke[i].handle = get16(r);
-		h->revoke[i].seen = get8(r);
 	}
 	h->nrevoke = n;
 }
