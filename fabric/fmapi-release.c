@@ -5,11 +5,15 @@
  * gives the capacity back with 4803h when nothing uses it any more.  With
  * Forced Removal the host loses access at once: its extents go, a Forced
  * Capacity Release record tells it so, and the FM log records the release.
+ * The capacity is not free yet: the host may still be revoking its users,
+ * so each forced piece stays allocated, "revoking", until the host clears
+ * that record (dcd_revoke_settle; the rule is in fabric/README.md).
  * Offered-but-unanswered groups hit by a forced release become "dead"
  * without a new event for the host: the offer is withdrawn, its capacity
- * freed at once (the host never had access to it) (a dead group can no longer be accepted: the host's 4802h
- * naming it is refused, see mailbox.c), and the FM log records Capacity
- * Released for each withdrawn extent.  Return codes per CXL r3.2 7.6.7.6.6.
+ * freed at once, since the host never had access to it (a dead group can
+ * no longer be accepted: the host's 4802h naming it is refused, see
+ * mailbox.c), and the FM log records Capacity Released for each withdrawn
+ * extent.  Return codes per CXL r3.2 7.6.7.6.6.
  */
 #include <endian.h>
 #include <stdlib.h>
