@@ -271,14 +271,42 @@ static struct json_object *alloc_json(const struct alloc *al, struct fab *f)
 	return o;
 }
 
-/* Released capacity the daemon could not zero yet stays out of the
- * allocator; it lists it in DIR/quarantine ("region R dpa D length L").
- * As text (o NULL), a section after the allocations; in JSON, the key
- * "quarantined" (only when there is some). */
-static void quarantine(struct fab *f, struct json_object *o)
+/* One range of DIR/quarantine as a text row or a JSON object. */
+static void range_out(struct json_object **arr, bool text, const char *host, unsigned int r,
+		      uint64_t dpa, uint64_t len)
 {
-	char path[PATH_MAX + 16], line[128], a[32];
-	struct json_object *q = NULL, *x;
+	struct json_object *x;
+	char a[32];
+
+	if (text) {
+		if (host)
+			printf("%-16s ", host);
+		printf("%-7u 0x%-16" PRIx64 " %s\n", r, dpa, human(len, a));
+		return;
+	}
+	if (!*arr)
+		*arr = json_object_new_array();
+	x = json_object_new_object();
+	if (host)
+		json_object_object_add(x, "host", json_object_new_string(host));
+	json_object_object_add(x, "region", json_object_new_int((int)r));
+	json_object_object_add(x, "dpa", json_object_new_uint64(dpa));
+	json_object_object_add(x, "length", json_object_new_uint64(len));
+	json_object_array_add(*arr, x);
+}
+
+/* Capacity out of the allocator that no host holds, as the daemon lists it
+ * in DIR/quarantine: released ranges not zeroed yet ("region R dpa D
+ * length L"), and force-released ranges their host has not acknowledged
+ * revoking yet ("revoking HOST region R dpa D length L").  One line kind
+ * per call (revoking or not).  As text (o NULL), a section after the
+ * allocations; in JSON, the key "quarantined" or "revoking" (only when
+ * there is some). */
+_Static_assert(FABRIC_HOST_NAME_MAX == 32, "the host name width in the sscanf below");
+static void out_of_allocator(struct fab *f, struct json_object *o, bool revoking)
+{
+	char path[PATH_MAX + 16], line[256], host[FABRIC_HOST_NAME_MAX + 1];
+	struct json_object *q = NULL;
 	uint64_t dpa, len;
 	unsigned int r, n = 0;
 	FILE *in;
@@ -286,27 +314,24 @@ static void quarantine(struct fab *f, struct json_object *o)
 	snprintf(path, sizeof(path), "%s/quarantine", f->dir);
 	in = fopen(path, "re");
 	while (in && fgets(line, sizeof(line), in)) {
-		if (sscanf(line, "region %u dpa %" SCNu64 " length %" SCNu64, &r, &dpa, &len) != 3)
+		if (revoking ? sscanf(line, "revoking %32s region %u dpa %" SCNu64
+				      " length %" SCNu64, host, &r, &dpa, &len) != 4
+			     : sscanf(line, "region %u dpa %" SCNu64 " length %" SCNu64, &r, &dpa,
+				      &len) != 3)
 			continue;
-		if (!o && !n++)
+		if (!o && !n++ && revoking)
+			printf("\nREVOKING (force-released, its host has not confirmed the "
+			       "revocation yet: not allocatable)\n%-16s %-7s %-18s %s\n", "HOST",
+			       "REGION", "DPA", "LENGTH");
+		else if (!o && n == 1)
 			printf("\nQUARANTINED (released, not zeroed yet: not allocatable)\n"
 			       "%-7s %-18s %s\n", "REGION", "DPA", "LENGTH");
-		if (!o) {
-			printf("%-7u 0x%-16" PRIx64 " %s\n", r, dpa, human(len, a));
-			continue;
-		}
-		if (!q)
-			q = json_object_new_array();
-		x = json_object_new_object();
-		json_object_object_add(x, "region", json_object_new_int((int)r));
-		json_object_object_add(x, "dpa", json_object_new_uint64(dpa));
-		json_object_object_add(x, "length", json_object_new_uint64(len));
-		json_object_array_add(q, x);
+		range_out(&q, !o, revoking ? host : NULL, r, dpa, len);
 	}
 	if (in)
 		fclose(in);
 	if (q)
-		json_object_object_add(o, "quarantined", q);
+		json_object_object_add(o, revoking ? "revoking" : "quarantined", q);
 }
 
 static void print_view_json(const struct view *v, struct fab *f)
@@ -328,7 +353,8 @@ static void print_view_json(const struct view *v, struct fab *f)
 	json_object_object_add(o, "regions", r);
 	json_object_object_add(o, "hosts", hosts);
 	json_object_object_add(o, "allocations", a);
-	quarantine(f, o);
+	out_of_allocator(f, o, false);
+	out_of_allocator(f, o, true);
 	print_json(o);
 	json_object_put(o);
 }
@@ -363,8 +389,10 @@ int fabric_list(struct cli *cli, int argc, char **argv)
 		print_view_json(&v, &f);
 	else if (rc == 0)
 		print_text(&v, &f);
-	if (rc == 0 && !cli->json)
-		quarantine(&f, NULL);
+	if (rc == 0 && !cli->json) {
+		out_of_allocator(&f, NULL, false);
+		out_of_allocator(&f, NULL, true);
+	}
 	view_free(&v);
 	fab_close(&f);
 	return rc;

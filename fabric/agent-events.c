@@ -389,11 +389,14 @@ int events_drain(struct agent *a)
 			rc = -ENOMEM;
 		for (unsigned int i = 0; rc == 0 && i < evs.count; i++)
 			handles[i] = evs.ev[i].handle;
-		if (rc == 0)
-			rc = fmc_clear_events(&a->mbox, CCI_LOG_DC, handles, evs.count, false);
-		/* Records were lost: the extent list is the truth. */
+		/* Records were lost: the extent list is the truth.  Reconcile
+		 * (revoking what is gone) before clearing: clearing a Forced
+		 * Release record, or the overflow that lost one, tells the
+		 * device the capacity may go elsewhere. */
 		if (rc == 0 && evs.overflow)
 			rc = devs_reconcile(a);
+		if (rc == 0)
+			rc = fmc_clear_events(&a->mbox, CCI_LOG_DC, handles, evs.count, false);
 		if (rc)
 			agent_log(a, "event handling stopped: %s", agent_rc_text(rc));
 		free(handles);

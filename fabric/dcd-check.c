@@ -4,9 +4,11 @@
  * loading a saved state and after every command in the tests: caps sorted,
  * aligned and inside their regions, never free space at the same time,
  * allocated + quarantined + free = region; every extent a host holds or was offered is
- * exactly a cap; each cap's count equals the hosts that hold or were
- * offered it.
+ * exactly a cap; each cap's count equals the hosts that hold, were
+ * offered, or are still revoking it; a revoking range's record (when it
+ * was logged) is still in the host's log.
  */
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -42,6 +44,34 @@ static int check_is_cap(const struct dcd *d, const struct dcd_extent *x, uint32_
 		return bad(err, errlen, "%s extent %#" PRIx64 "+%#" PRIx64 " is not a cap", who,
 			   x->dpa, x->len);
 	refs[i]++;
+	return 0;
+}
+
+/* Force-released capacity the host is revoking: a cap it still counts
+ * for, apart from what it holds, with its record still in the log. */
+static int check_revoking(const struct dcd *d, const struct dcd_host *h, uint32_t *refs,
+			  char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < h->nrevoke; i++) {
+		const struct dcd_revoke *r = &h->revoke[i];
+		bool logged = !r->handle;
+		int rc = check_is_cap(d, &r->x, refs, h->name, err, errlen);
+
+		if (rc)
+			return rc;
+		if (dcd_host_overlaps(h, r->x.dpa, r->x.len, false))
+			return bad(err, errlen, "host %s holds capacity it is revoking", h->name);
+		for (uint32_t k = 0; k < i; k++)
+			if (dcd_overlap(h->revoke[k].x.dpa, h->revoke[k].x.len, r->x.dpa, r->x.len))
+				return bad(err, errlen, "host %s revokes overlapping ranges", h->name);
+		for (uint32_t j = 0; j < h->log.n && !logged; j++)
+			logged = le16toh(h->log.rec[j].hdr.handle) == r->handle &&
+				 h->log.rec[j].type == CCI_DC_EVENT_FORCED_RELEASE;
+		/* A record is only ever owed while the log is full. */
+		if (!logged || (!r->handle && evlog_room(&h->log)))
+			return bad(err, errlen, "host %s: revoking range %u has no record", h->name,
+				   i);
+	}
 	return 0;
 }
 
@@ -119,6 +149,8 @@ int dcd_check(const struct dcd *d, char *err, size_t errlen)
 			for (uint32_t i = 0; !h->pending[g].dead && i < h->pending[g].n && !rc; i++)
 				rc = check_is_cap(d, &h->pending[g].x[i], refs, h->name, err,
 						  errlen);
+		if (!rc)
+			rc = check_revoking(d, h, refs, err, errlen);
 		if (!rc && h->log.n > h->log.cap)
 			rc = bad(err, errlen, "host %s: event log over its bound", h->name);
 	}

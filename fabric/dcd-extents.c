@@ -4,6 +4,7 @@
  * or was offered, the pieces a release cuts out of its list, the rule that
  * sharable capacity is released whole, and the More chains of 4802h/4803h.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,83 @@ void dcd_host_drop_pieces(struct dcd *d, struct dcd_host *h, const struct dcd_ra
 				dcd_host_drop(d, h, i, p[k].dpa, p[k].len, sanitize);
 				break;
 			}
+}
+
+int dcd_reserve_force(struct dcd *d, struct dcd_host *h, uint32_t npieces)
+{
+	/* Each piece may split one list entry in two and carve a cap in three. */
+	if (dcd_reserve_list(h, npieces) < 0 || dcd_reserve_caps(d, 2 * npieces) < 0 ||
+	    dcd_reserve((void **)&h->revoke, &h->caprevoke, h->nrevoke + npieces,
+			sizeof(*h->revoke)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void dcd_host_force_pieces(struct dcd *d, struct dcd_host *h, const struct dcd_range *p,
+			   uint32_t n, struct dcd_extent *ev, bool sanitize)
+{
+	uint32_t first = h->nrevoke;
+
+	for (uint32_t k = 0; k < n; k++) {
+		ev[k] = dcd_piece_extent(h, &p[k]);
+		for (uint32_t i = 0; i < h->nlist; i++)
+			if (p[k].dpa >= h->list[i].dpa &&
+			    p[k].dpa < h->list[i].dpa + h->list[i].len) {
+				/* The host's reference moves to the revoking entry. */
+				dcd_cap_carve(d, p[k].dpa, p[k].len);
+				d->caps[dcd_cap_find(d, p[k].dpa)].sanitize |= sanitize;
+				dcd_host_cut(h, i, p[k].dpa, p[k].len);
+				h->revoke[h->nrevoke++] = (struct dcd_revoke){ .x = ev[k] };
+				break;
+			}
+	}
+	/* Records after the changes, so their counters tell what is left. */
+	for (uint32_t k = 0; k < n; k++)
+		h->revoke[first + k].handle =
+			dcd_host_event(d, h, CCI_DC_EVENT_FORCED_RELEASE, &ev[k], k + 1 < n, 0);
+}
+
+static bool log_has(const struct evlog *l, uint16_t handle)
+{
+	for (uint32_t j = 0; j < l->n; j++)
+		if (le16toh(l->rec[j].hdr.handle) == handle)
+			return true;
+	return false;
+}
+
+uint32_t dcd_revoke_settle(struct dcd *d, struct dcd_host *h)
+{
+	uint32_t kept = 0, freed = 0;
+
+	for (uint32_t i = 0; i < h->nrevoke; i++) {
+		struct dcd_revoke *r = &h->revoke[i];
+
+		if (!r->handle || log_has(&h->log, r->handle)) {
+			h->revoke[kept++] = *r;
+			continue;
+		}
+		dcd_cap_unref(d, r->x.dpa, r->x.len, false);
+		freed++;
+	}
+	h->nrevoke = kept;
+	/* A record a full log dropped is owed still: the host learns of the
+	 * forced release late (or reconciled already) and acknowledges it
+	 * like any other. */
+	for (uint32_t i = 0; i < h->nrevoke && evlog_room(&h->log); i++)
+		if (!h->revoke[i].handle)
+			h->revoke[i].handle = dcd_host_event(d, h, CCI_DC_EVENT_FORCED_RELEASE,
+							     &h->revoke[i].x, false, 0);
+	return freed;
+}
+
+bool dcd_revoking(const struct dcd *d, uint64_t dpa, uint64_t len)
+{
+	for (unsigned int h = 0; h < d->nhosts; h++)
+		for (uint32_t i = 0; i < d->host[h].nrevoke; i++)
+			if (dcd_overlap(d->host[h].revoke[i].x.dpa, d->host[h].revoke[i].x.len, dpa,
+					len))
+				return true;
+	return false;
 }
 
 void dcd_group_kill(struct dcd *d, struct dcd_group *g, bool sanitize)

@@ -67,6 +67,7 @@ void dcd_free(struct dcd *d)
 		free(h->pending);
 		free(h->accept.r);
 		free(h->release.r);
+		free(h->revoke);
 		evlog_fini(&h->log);
 	}
 	free(d->host);
@@ -368,13 +369,11 @@ void dcd_cap_carve(struct dcd *d, uint64_t dpa, uint64_t len)
 		cap_insert(d, &right);
 }
 
-void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len,
-		   bool sanitize)
+void dcd_host_cut(struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len)
 {
 	struct dcd_extent e = h->list[i];
 	uint64_t end = dpa + len, eend = e.dpa + e.len;
 
-	dcd_cap_unref(d, dpa, len, sanitize);
 	if (e.dpa == dpa && eend == end) {
 		memmove(&h->list[i], &h->list[i + 1], (h->nlist - i - 1) * sizeof(*h->list));
 		h->nlist--;
@@ -393,9 +392,17 @@ void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, 
 	}
 }
 
-void dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
-		    const struct dcd_extent *x, bool more, uint8_t region_index)
+void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len,
+		   bool sanitize)
 {
+	dcd_cap_unref(d, dpa, len, sanitize);
+	dcd_host_cut(h, i, dpa, len);
+}
+
+uint16_t dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
+			const struct dcd_extent *x, bool more, uint8_t region_index)
+{
+	uint16_t handle = evlog_room(&h->log) ? h->log.next_handle : 0;
 	struct cci_dc_event ev;
 	struct cci_dc_extent w;
 
@@ -405,6 +412,7 @@ void dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
 		       dcd_host_avail_tags(d, h));
 	ev.region_index = region_index;
 	evlog_append(&h->log, &ev);
+	return handle;
 }
 
 void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct dcd_extent *x,

@@ -5,7 +5,8 @@
  *
  * Bookkeeping, in one paragraph: every allocated DPA range is a "cap" in a
  * device-wide table sorted by DPA, with a reference count of the hosts that
- * hold it (in their extent list) or have it offered (in a pending add group).
+ * hold it (in their extent list), have it offered (in a pending add group),
+ * or are still revoking it after a forced release (struct dcd_revoke).
  * A host's list entries and offered extents always equal a cap exactly:
  * partial accepts and partial releases split the cap and the host entry
  * together.  A cap is freed to the allocator (sanitized first when asked or
@@ -55,6 +56,16 @@ struct dcd_range {
 	uint64_t len;
 };
 
+/* Capacity force-released from a host that may still touch it: the host
+ * keeps its cap reference (so the range is neither free nor handed out)
+ * until it acknowledges the revocation by clearing the Forced Capacity
+ * Release record whose handle this is.  handle 0: a full log dropped the
+ * record; it is appended as soon as the host's clears make room. */
+struct dcd_revoke {
+	struct dcd_extent x;
+	uint16_t handle;
+};
+
 /* A More-chained 4802h or 4803h that has not seen its last payload yet. */
 struct dcd_chain {
 	uint32_t n, cap;
@@ -70,6 +81,8 @@ struct dcd_host {
 	uint32_t npending, cappending;
 	struct dcd_group *pending;
 	struct dcd_chain accept, release;
+	uint32_t nrevoke, caprevoke;
+	struct dcd_revoke *revoke;
 	struct evlog log;
 };
 
@@ -152,8 +165,9 @@ void dcd_cap_insert(struct dcd *d, const struct dcd_extent *x);
  * cap with a single reference) part of one; frees what drops to zero. */
 void dcd_cap_unref(struct dcd *d, uint64_t dpa, uint64_t len, bool sanitize);
 
-/* Append an event record for a host (type 00h..03h) or the FM (04h/05h). */
-void dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
+/* Append an event record for a host (type 00h..03h) or the FM (04h/05h);
+ * the host record's handle, 0 when a full log dropped it. */
+uint16_t dcd_host_event(struct dcd *d, struct dcd_host *h, uint8_t type,
 		    const struct dcd_extent *x, bool more, uint8_t region_index);
 void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct dcd_extent *x,
 		  bool more);
@@ -163,6 +177,9 @@ void dcd_fm_event(struct dcd *d, struct dcd_host *h, uint8_t type, const struct 
  * two more caps. */
 void dcd_cap_carve(struct dcd *d, uint64_t dpa, uint64_t len);
 
+/* Remove [dpa, dpa+len) from entry i of h's list (splitting it), keeping
+ * the cap reference (the caller hands it on). */
+void dcd_host_cut(struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len);
 /* Remove [dpa, dpa+len) from entry i of h's list (splitting it) and drop
  * the matching cap reference; sanitize asks to zero it once it is freed. */
 void dcd_host_drop(struct dcd *d, struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len,
@@ -194,6 +211,19 @@ bool dcd_host_sharable_whole(const struct dcd *d, const struct dcd_host *h,
 int dcd_reserve_drop(struct dcd *d, struct dcd_host *h, uint32_t npieces);
 void dcd_host_drop_pieces(struct dcd *d, struct dcd_host *h, const struct dcd_range *p,
 			  uint32_t n, bool sanitize);
+/* Force pieces of h's list away: each becomes a revoking entry holding its
+ * cap reference (carved to the piece) until the host clears the Forced
+ * Capacity Release record appended here.  Needs dcd_reserve_force(). */
+int dcd_reserve_force(struct dcd *d, struct dcd_host *h, uint32_t npieces);
+void dcd_host_force_pieces(struct dcd *d, struct dcd_host *h, const struct dcd_range *p,
+			   uint32_t n, struct dcd_extent *ev, bool sanitize);
+/* After the host cleared records of its log: drop the references of the
+ * revoking entries it acknowledged (dcd_revoke), and log the records a full
+ * log had dropped as far as there is room now; the number released.
+ * Needs dcd_reserve_caps(d, h->nrevoke) beforehand. */
+uint32_t dcd_revoke_settle(struct dcd *d, struct dcd_host *h);
+/* Some host is still revoking a range overlapping [dpa, dpa+len). */
+bool dcd_revoking(const struct dcd *d, uint64_t dpa, uint64_t len);
 /* Forced removal of an offered group: it accepts nothing from now on. */
 void dcd_group_kill(struct dcd *d, struct dcd_group *g, bool sanitize);
 /* Pop the oldest pending group. */

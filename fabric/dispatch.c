@@ -38,9 +38,16 @@ static int clear_events(struct dcd_call *c)
 
 	if (log > CCI_LOG_DC)
 		return CCI_RC_INVALID_INPUT;
+	/* Room to free every revoking range the clear may acknowledge. */
+	if (c->port != DCD_PORT_FM && dcd_reserve_caps(c->d, c->d->host[c->port].nrevoke) < 0)
+		return CCI_RC_INTERNAL;
 	rc = evlog_clear(log == CCI_LOG_DC ? port_log(c->d, c->port) : &empty_log, c->in,
 			 c->inlen);
 	c->changed = rc == CCI_RC_SUCCESS && log == CCI_LOG_DC;
+	/* Clearing a Forced Capacity Release record is the host's word that
+	 * it revoked that capacity: only then may it go anywhere else. */
+	if (c->changed && c->port != DCD_PORT_FM)
+		dcd_revoke_settle(c->d, &c->d->host[c->port]);
 	return rc;
 }
 

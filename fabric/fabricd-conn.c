@@ -99,31 +99,54 @@ int fabricd_sanitize(void *arg, unsigned int region, uint64_t offset, uint64_t l
 	return rc;
 }
 
-/* DIR/quarantine lists the quarantined ranges for `tagdax fabric list`:
- * "region R dpa D length L" lines; no file when there are none. */
+static bool any_revoking(const struct dcd *d)
+{
+	for (unsigned int h = 0; h < d->nhosts; h++)
+		if (d->host[h].nrevoke)
+			return true;
+	return false;
+}
+
+static void list_ranges(FILE *f, const struct dcd *d)
+{
+	for (uint32_t i = 0; i < d->ndirty; i++) {
+		const struct dcd_range *x = &d->dirty[i];
+
+		fprintf(f, "region %d dpa %" PRIu64 " length %" PRIu64 "\n",
+			dcd_region_of(d, x->dpa, x->len), x->dpa, x->len);
+	}
+	for (unsigned int h = 0; h < d->nhosts; h++)
+		for (uint32_t i = 0; i < d->host[h].nrevoke; i++) {
+			const struct dcd_extent *x = &d->host[h].revoke[i].x;
+
+			fprintf(f, "revoking %s region %u dpa %" PRIu64 " length %" PRIu64 "\n",
+				d->host[h].name, x->region, x->dpa, x->len);
+		}
+}
+
+/* DIR/quarantine lists, for `tagdax fabric list`, the ranges out of the
+ * allocator that no host holds: quarantined ones ("region R dpa D length
+ * L") and force-released ones a host is still revoking ("revoking HOST
+ * region R dpa D length L"); no file when there are none. */
 static void publish_quarantine(struct server *s)
 {
 	char path[PATH_MAX + 16], *text = NULL;
 	size_t len = 0;
+	bool some = s->d->ndirty || any_revoking(s->d);
 	FILE *f;
 	int rc = -ENOMEM;
 
-	if (!s->d->ndirty && !s->quarantine_listed)
+	if (!some && !s->quarantine_listed)
 		return;
 	snprintf(path, sizeof(path), "%s/quarantine", s->dir);
-	if (!s->d->ndirty) {
+	if (!some) {
 		unlink(path);
 		s->quarantine_listed = false;
 		return;
 	}
 	f = open_memstream(&text, &len);
 	if (f) {
-		for (uint32_t i = 0; i < s->d->ndirty; i++) {
-			const struct dcd_range *x = &s->d->dirty[i];
-
-			fprintf(f, "region %d dpa %" PRIu64 " length %" PRIu64 "\n",
-				dcd_region_of(s->d, x->dpa, x->len), x->dpa, x->len);
-		}
+		list_ranges(f, s->d);
 		rc = fclose(f) ? -ENOMEM : state_write_text(s->dir, "quarantine", text, len);
 	}
 	free(text);

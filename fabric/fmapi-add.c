@@ -275,6 +275,9 @@ static int add_shared(struct dcd_call *c, struct dcd_host *h,
 		if (!memcmp(d->caps[i].x.tag, req->tag, 16)) {
 			if (d->caps[i].x.region != req->region)
 				return CCI_RC_INVALID_INPUT;
+			/* A host force-released from it may still touch it. */
+			if (dcd_revoking(d, d->caps[i].x.dpa, d->caps[i].x.len))
+				return CCI_RC_RETRY;
 			n++;
 		}
 	/* Unknown tag, or this host can already reach it. */

@@ -5,11 +5,15 @@
  * gives the capacity back with 4803h when nothing uses it any more.  With
  * Forced Removal the host loses access at once: its extents go, a Forced
  * Capacity Release record tells it so, and the FM log records the release.
+ * The capacity is not free yet: the host may still be revoking its users,
+ * so each forced piece stays allocated, "revoking", until the host clears
+ * that record (dcd_revoke_settle; the rule is in fabric/README.md).
  * Offered-but-unanswered groups hit by a forced release become "dead"
  * without a new event for the host: the offer is withdrawn, its capacity
- * freed at once (a dead group can no longer be accepted: the host's 4802h
- * naming it is refused, see mailbox.c), and the FM log records Capacity
- * Released for each withdrawn extent.  Return codes per CXL r3.2 7.6.7.6.6.
+ * freed at once, since the host never had access to it (a dead group can
+ * no longer be accepted: the host's 4802h naming it is refused, see
+ * mailbox.c), and the FM log records Capacity Released for each withdrawn
+ * extent.  Return codes per CXL r3.2 7.6.7.6.6.
  */
 #include <endian.h>
 #include <stdlib.h>
@@ -74,14 +78,10 @@ static int ask_host(struct dcd *d, struct dcd_host *h, const struct dcd_range *p
 static void force(struct dcd *d, struct dcd_host *h, const struct dcd_range *p, uint32_t np,
 		  struct dcd_extent *ev, bool sanitize)
 {
-	for (uint32_t k = 0; k < np; k++)
-		ev[k] = dcd_piece_extent(h, &p[k]);
-	dcd_host_drop_pieces(d, h, p, np, sanitize);
+	dcd_host_force_pieces(d, h, p, np, ev, sanitize);
 	prune_chain(&h->release, p, np);
 	if (np)
 		h->generation++;
-	for (uint32_t k = 0; k < np; k++)
-		dcd_host_event(d, h, CCI_DC_EVENT_FORCED_RELEASE, &ev[k], k + 1 < np, 0);
 	for (uint32_t k = 0; k < np; k++)
 		dcd_fm_event(d, h, CCI_DC_EVENT_CAPACITY_RELEASED, &ev[k], k + 1 < np);
 }
@@ -126,7 +126,7 @@ static int release(struct dcd_call *c, struct dcd_host *h, const struct dcd_rang
 		if (kill[g])
 			nkill += h->pending[g].n;
 	ev = calloc(np ? np : 1, sizeof(*ev));
-	if (!ev || dcd_reserve_drop(d, h, np + nkill) < 0 ||
+	if (!ev || dcd_reserve_drop(d, h, nkill) < 0 || dcd_reserve_force(d, h, np) < 0 ||
 	    dcd_chain_reserve(&h->release, np) < 0) {
 		free(ev);
 		return CCI_RC_INTERNAL;

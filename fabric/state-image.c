@@ -6,7 +6,8 @@
  *   "TDXDCDST" u32 version | geometry (regions, hosts, log sizes, to refuse
  *   an image made with another configuration) | regions' block size,
  *   sanitize flag and free ranges | caps | quarantine (v2) | per host: generation, extent
- *   list, pending groups, More chains, event log | FM event log | u32 crc32
+ *   list, pending groups, More chains, revoking ranges (v3), event log | FM
+ *   event log | u32 crc32
  *
  * The image is also what the tests compare to prove that a rejected
  * command changed nothing, so it holds every bit of mutable state.
@@ -22,7 +23,8 @@
 #include "state.h"
 
 static const char magic[8] = { 'T', 'D', 'X', 'D', 'C', 'D', 'S', 'T' };
-#define STATE_VERSION 2 /* 2: the quarantine follows the caps */
+/* 2: the quarantine follows the caps; 3: each host's revoking ranges */
+#define STATE_VERSION 3
 
 /* ---- little-endian writer and reader ---- */
 
@@ -224,6 +226,11 @@ static void put_host(struct wbuf *w, const struct dcd_host *h)
 	}
 	put_chain(w, &h->accept);
 	put_chain(w, &h->release);
+	put32(w, h->nrevoke);
+	for (uint32_t i = 0; i < h->nrevoke; i++) {
+		put_extent(w, &h->revoke[i].x);
+		put16(w, h->revoke[i].handle);
+	}
 	put_log(w, &h->log);
 }
 
@@ -341,7 +348,22 @@ static void get_dirty(struct rbuf *r, struct dcd *d)
 	d->ndirty = n;
 }
 
-static void get_host(struct rbuf *r, struct dcd_host *h)
+static void get_revoking(struct rbuf *r, struct dcd_host *h)
+{
+	uint32_t n = get_count(r, EXTENT_BYTES + 2);
+
+	if (r->bad || dcd_reserve((void **)&h->revoke, &h->caprevoke, n, sizeof(*h->revoke)) < 0) {
+		r->bad = true;
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		get_extent(r, &h->revoke[i].x);
+		h->revoke[i].handle = get16(r);
+	}
+	h->nrevoke = n;
+}
+
+static void get_host(struct rbuf *r, struct dcd_host *h, uint32_t version)
 {
 	uint32_t n;
 
@@ -376,6 +398,8 @@ static void get_host(struct rbuf *r, struct dcd_host *h)
 	}
 	get_chain(r, &h->accept);
 	get_chain(r, &h->release);
+	if (version >= 3) /* before 3 a forced release freed at once */
+		get_revoking(r, h);
 	get_log(r, &h->log);
 }
 
@@ -414,7 +438,7 @@ int dcd_deserialize(struct dcd *d, const uint8_t *buf, size_t len, char *err, si
 	if (version >= 2) /* version 1 had no quarantine */
 		get_dirty(&r, d);
 	for (unsigned int i = 0; i < d->nhosts && !r.bad; i++)
-		get_host(&r, &d->host[i]);
+		get_host(&r, &d->host[i], version);
 	get_log(&r, &d->fmlog);
 	if (r.bad || r.off != r.len) {
 		snprintf(err, errlen, "state image is malformed or was made with other log sizes");

@@ -653,8 +653,84 @@ static void test_release_forced(void **state)
 	assert_int_equal(zeroed.n, 0);
 	assert_int_equal(d->host[B].nlist, 1);
 	t_host_release_tag(d, B, t_tag(5));
+	/* ...and A may still be revoking its users: not freed until A clears
+	 * the Forced Capacity Release record. */
+	assert_int_equal(zeroed.n, 0);
+	assert_int_equal(fabric_alloc_avail(d->region[0].free), 252 * MiB);
+	t_clear_events(d, A);
 	assert_int_equal(zeroed.n, 1);
 	assert_int_equal(fabric_alloc_avail(d->region[0].free), 256 * MiB);
+	t_free(d);
+}
+
+/* A forced release frees nothing until the host acknowledges it revoked
+ * the capacity by clearing the Forced Capacity Release record: until then
+ * the range is handed to no one (prescriptive adds are refused, other adds
+ * get other blocks, shared access waits), across a restart too. */
+static void test_release_forced_waits_for_host(void **state)
+{
+	struct dcd *d = t_dcd(), *e;
+	struct cci_dc_event ev[16];
+	uint64_t x[2];
+	struct t_snap s;
+	char err[256];
+	size_t n;
+
+	(void)state;
+	t_add_accept(d, A, 1, 4 * MiB, NULL);
+	t_add_accept(d, A, 0, 4 * MiB, t_tag(7));
+	x[0] = d->host[A].list[0].dpa, x[1] = 4 * MiB;
+	t_clear_events(d, A);
+	n = t_list_req(buf, 10, CCI_RELEASE_PRESCRIPTIVE | CCI_RELEASE_FORCED, x, 1, NULL);
+	t_expect(d, FM, CCI_FM_INITIATE_DC_RELEASE, buf, n, CCI_RC_SUCCESS);
+	n = t_release_req(buf, 10, CCI_RELEASE_TAG_BASED | CCI_RELEASE_FORCED, 0, t_tag(7));
+	t_expect(d, FM, CCI_FM_INITIATE_DC_RELEASE, buf, n, CCI_RC_SUCCESS);
+	assert_int_equal(d->host[A].nlist, 0);
+	assert_int_equal(d->host[A].nrevoke, 2);
+	t_check(d);
+
+	/* Another host cannot get those blocks, nor share the tag. */
+	n = t_list_req(buf, 11, CCI_ADD_PRESCRIPTIVE, x, 1, NULL);
+	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_INVALID_EXTENT_LIST);
+	n = t_add_req(buf, 11, CCI_ADD_ENABLE_SHARED, 0, 0, t_tag(7));
+	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_RETRY);
+	n = t_add_req(buf, 11, CCI_ADD_FREE, 1, 4 * MiB, NULL);
+	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_SUCCESS);
+	assert_false(dcd_overlap(d->host[B].pending[0].x[0].dpa, d->host[B].pending[0].x[0].len,
+				 x[0], x[1]));
+	t_accept_none(d, B);
+
+	/* A restart keeps them revoking. */
+	s = t_snap(d);
+	e = t_dcd();
+	assert_int_equal(dcd_deserialize(e, s.buf, s.len, err, sizeof(err)), 0);
+	free(s.buf);
+	t_free(d);
+	d = e;
+	assert_int_equal(d->host[A].nrevoke, 2);
+	n = t_list_req(buf, 11, CCI_ADD_PRESCRIPTIVE, x, 1, NULL);
+	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_INVALID_EXTENT_LIST);
+
+	/* Clearing another record acknowledges nothing; clearing the first
+	 * forced record frees its range only. */
+	assert_int_equal(t_events(d, A, ev, 16), 2);
+	assert_int_equal(ev[0].type, CCI_DC_EVENT_FORCED_RELEASE);
+	{
+		uint8_t req[8] = { CCI_LOG_DC, 0, 1, 0, 0, 0 };
+
+		memcpy(req + 6, &ev[0].hdr.handle, 2);
+		t_expect(d, A, CCI_CLEAR_EVENT_RECORDS, req, sizeof(req), CCI_RC_SUCCESS);
+	}
+	assert_int_equal(d->host[A].nrevoke, 1);
+	assert_true(fabric_alloc_is_free(d->region[1].free, x[0], x[1]));
+	n = t_list_req(buf, 11, CCI_ADD_PRESCRIPTIVE, x, 1, NULL);
+	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_SUCCESS);
+	n = t_add_req(buf, 11, CCI_ADD_ENABLE_SHARED, 0, 0, t_tag(7));
+	t_expect(d, FM, CCI_FM_INITIATE_DC_ADD, buf, n, CCI_RC_RETRY);
+	t_clear_events(d, A);
+	assert_int_equal(d->host[A].nrevoke, 0);
+	assert_int_equal(fabric_alloc_avail(d->region[0].free), 256 * MiB);
+	t_check(d);
 	t_free(d);
 }
 
@@ -782,6 +858,9 @@ static void test_release_forced_cuts_chain(void **state)
 	t_expect(d, A, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, false), CCI_RC_SUCCESS);
 	assert_int_equal(d->host[A].nlist, 0);
 	assert_int_equal(d->host[A].release.n, 0);
+	/* The forced 6 MiB are free once the host cleared their records. */
+	assert_int_equal(fabric_alloc_avail(d->region[1].free), 250 * MiB);
+	t_clear_events(d, A);
 	assert_int_equal(fabric_alloc_avail(d->region[1].free), 256 * MiB);
 	t_check(d);
 	t_free(d);
@@ -798,12 +877,15 @@ static void test_release_prescriptive(void **state)
 	n = t_list_req(buf, 10, CCI_RELEASE_PRESCRIPTIVE | CCI_RELEASE_FORCED, mid, 1, NULL);
 	t_expect(d, FM, CCI_FM_INITIATE_DC_RELEASE, buf, n, CCI_RC_SUCCESS);
 	/* The host's extent splits around the hole; the hole is zeroed
-	 * (region 1 sanitizes on release) and free. */
+	 * (region 1 sanitizes on release) and free once the host cleared the
+	 * Forced Capacity Release record. */
 	assert_int_equal(d->host[A].nlist, 2);
 	assert_int_equal(d->host[A].list[0].dpa, R1);
 	assert_int_equal(d->host[A].list[0].len, 2 * MiB);
 	assert_int_equal(d->host[A].list[1].dpa, R1 + 4 * MiB);
 	assert_int_equal(d->host[A].list[1].len, 4 * MiB);
+	assert_int_equal(zeroed.n, 0);
+	t_clear_events(d, A);
 	assert_int_equal(zeroed.n, 1);
 	assert_int_equal(zeroed.region[0], 1);
 	assert_int_equal(zeroed.off[0], 2 * MiB);
@@ -985,6 +1067,7 @@ int main(void)
 		cmocka_unit_test(test_shared_freed_after_last),
 		cmocka_unit_test(test_release_tag),
 		cmocka_unit_test(test_release_forced),
+		cmocka_unit_test(test_release_forced_waits_for_host),
 		cmocka_unit_test(test_release_forced_pending),
 		cmocka_unit_test(test_release_forced_pending_chain),
 		cmocka_unit_test(test_list_tags),

@@ -240,8 +240,10 @@ static void make_script(void)
 	script_add(FM, CCI_FM_INITIATE_DC_RELEASE,
 		   t_release_req(buf, 10, CCI_RELEASE_FORCED | CCI_RELEASE_SANITIZE, 0, t_tag(1)));
 	script_add(B, CCI_RELEASE_DC, t_resp_req(buf, r, 1, false));
-	memcpy(buf, "\x04\x00\x02\x00\x00\x00\x01\x00\x02\x00", 10); /* clear A's 1 and 2 */
-	script_add(A, CCI_CLEAR_EVENT_RECORDS, 10);
+	/* Clear A's 1 to 3; 3 is the Forced Capacity Release record, so only
+	 * now is the forced capacity (released by B too) zeroed and free. */
+	memcpy(buf, "\x04\x00\x03\x00\x00\x00\x01\x00\x02\x00\x03\x00", 12);
+	script_add(A, CCI_CLEAR_EVENT_RECORDS, 12);
 	memset(buf, 0, 16);
 	buf[6] = 0x40; /* region 0: 4 MiB blocks */
 	script_add(FM, CCI_FM_SET_DC_REGION_CONFIG, 16);
