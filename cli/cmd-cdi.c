@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "tagdax.h"
 
 #define CDI_VERSION "0.5.0"
@@ -172,31 +173,6 @@ static struct json_object *cdi_spec(struct cli *cli)
 	return spec;
 }
 
-/* Atomically: a runtime reading the directory sees the old spec or the new. */
-static int write_spec(const char *path, const char *text)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(text);
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	bool ok = !fchmod(fd, 0644) && write(fd, text, len) == (ssize_t)len &&
-		  write(fd, "\n", 1) == 1 && !fsync(fd);
-	int rc = ok ? 0 : errno ? -errno : -EIO;
-
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
-
 /* /run/cdi is on tmpfs: the first spec after boot makes it (one level only). */
 static int make_parent(const char *path)
 {
@@ -237,7 +213,7 @@ int cmd_cdi(struct cli *cli, int argc, char **argv)
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!strcmp(output, "-")) {
 		puts(text);
-	} else if ((rc = write_spec(output, text))) {
+	} else if ((rc = util_replace_file(output, text, 0644))) {
 		fprintf(stderr, "tagdax: writing %s: %s%s\n", output, strerror(-rc),
 			rc == -EACCES ? " (run as root, or give --output)" : "");
 		rc = EXIT_SYSTEM;

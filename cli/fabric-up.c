@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fabric.h"
+#include "file.h"
 #include "fabric/agent.h"
 #include "fabric/fabricd.h"
 
@@ -480,30 +481,6 @@ static char *read_all(const char *path)
 	return text;
 }
 
-/* A new file, renamed into place: whatever was planted at either name is
- * replaced, never written through. */
-static int write_file(const char *path, const char *text)
-{
-	char tmp[2 * PATH_MAX];
-	size_t len = strlen(text);
-	int fd, rc = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != (ssize_t)len)
-		rc = errno ? -errno : -EIO;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
-
 /* The configuration text to start with: --config, else the one a previous
  * run left in DIR, else the embedded sample.  Validated before anything
  * starts. */
@@ -598,7 +575,7 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 	}
 	remove_runtime(f);
 	snprintf(path, sizeof(path), "%s/config.json", f->dir);
-	rc = write_file(path, text);
+	rc = util_replace_file(path, text, 0644);
 	if (rc) {
 		fprintf(stderr, "tagdax: cannot write %s: %s\n", path, strerror(-rc));
 		return EXIT_SYSTEM;
