@@ -15,8 +15,16 @@
 #include "fabric.h"
 #include "fabric/cci-codec.h"
 
+const char *fab_env_dir(void)
+{
+	const char *dir = getenv("TAGDAX_FABRIC");
+
+	return dir && *dir ? dir : NULL;
+}
+
 static const char fabric_usage[] =
 	"usage: tagdax fabric COMMAND --dir DIR [OPTIONS]\n"
+	"(--dir defaults to $TAGDAX_FABRIC)\n"
 	"\n"
 	"  up [--config FILE]           start the device + fabric manager and one agent per\n"
 	"                               host (FILE: JSON, see docs/fabric.md; default: the\n"

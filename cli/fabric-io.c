@@ -33,6 +33,7 @@ static int parse_io(struct cli *cli, int argc, char **argv, struct io *o, bool w
 	int opt;
 
 	memset(o, 0, sizeof(*o));
+	o->dir = fab_env_dir();
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'd')

@@ -366,7 +366,7 @@ int fabric_list(struct cli *cli, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL;
+	const char *dir = fab_env_dir();
 	struct view v = { .nregions = 0 };
 	struct fab f;
 	int opt, rc;

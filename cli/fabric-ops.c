@@ -68,6 +68,7 @@ static int parse_op(struct cli *cli, int argc, char **argv, struct op *o)
 	int opt;
 
 	memset(o, 0, sizeof(*o));
+	o->dir = fab_env_dir();
 	o->region = -1;
 	o->timeout_ms = 30000;
 	optind = 1;

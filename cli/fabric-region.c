@@ -31,7 +31,7 @@ static int parse(struct cli *cli, int argc, char **argv, struct region_opts *o)
 	char *end;
 	int opt;
 
-	*o = (struct region_opts){ .region = -1 };
+	*o = (struct region_opts){ .region = -1, .dir = fab_env_dir() };
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'd')

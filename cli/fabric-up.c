@@ -49,7 +49,7 @@ static int parse_opts(struct cli *cli, int argc, char **argv, struct up_opts *o,
 	};
 	int opt;
 
-	*o = (struct up_opts){ .timeout_ms = 30000 };
+	*o = (struct up_opts){ .timeout_ms = 30000, .dir = fab_env_dir() };
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'd')

@@ -36,6 +36,9 @@ struct tagdax_ctx *fab_host_ctx(struct fab *f, const char *name);
  * sentence") and maps it to an exit code. */
 int fab_cci_error(const char *what, int rc);
 
+/* The fabric directory when --dir is not given: TAGDAX_FABRIC, or NULL. */
+const char *fab_env_dir(void);
+
 /* Parsers that print what is wrong with their argument. */
 bool fab_parse_size(const char *opt, const char *text, uint64_t *out);
 bool fab_parse_tag(const char *text, struct tagdax_tag *tag); /* the null tag is allowed */

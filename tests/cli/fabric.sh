@@ -54,6 +54,14 @@ expect_rc 0 as_host B "$TAGDAX" list
 expect_rc 0 "$TAGDAX" fabric list --dir "$D"
 contains "$OUT" "$TAG  0      24M      1       A,B"
 contains "$OUT" "$PRIV  1      4M       1       B"
+# TAGDAX_FABRIC names the fabric when --dir is not given; --dir wins over it
+LISTED=$OUT
+expect_rc 0 env TAGDAX_FABRIC="$D" "$TAGDAX" fabric list
+[ "$OUT" = "$LISTED" ] || fail "fabric list with TAGDAX_FABRIC: $OUT"
+expect_rc 0 env TAGDAX_FABRIC="$D" "$TAGDAX" fabric read --host B --tag "$TAG" --offset 1M
+expect_rc 0 env TAGDAX_FABRIC="$T/nowhere" "$TAGDAX" fabric list --dir "$D"
+[ "$OUT" = "$LISTED" ] || fail "--dir did not win over TAGDAX_FABRIC: $OUT"
+expect_rc 2 env -u TAGDAX_FABRIC "$TAGDAX" fabric list
 
 # A multi-extent group (prescriptive, two pieces apart): one device, laid
 # out in order; a string across the seam reads back through the other host.
