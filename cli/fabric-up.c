@@ -441,7 +441,9 @@ int fabric_down(struct cli *cli, int argc, char **argv)
 	if (!gone)
 		fprintf(stderr, "tagdax: a fabric process in %s still holds its lock\n", f.dir);
 	fab_close(&f);
-	return EXIT_OK;
+	if (!gone)
+		return EXIT_SYSTEM;
+	return running || o.purge ? EXIT_OK : EXIT_ALREADY;
 }
 
 /* ---- starting ---- */

@@ -87,6 +87,7 @@ static const struct {
 	{ "fabric down", "usage: tagdax fabric down --dir DIR [--purge] [--timeout S]\n"
 			 "\n"
 			 "Stop the fabric in DIR; --purge also deletes its state and memory.\n"
+			 "Exit 7 when no fabric was running there (and no --purge).\n"
 			 "See tagdax-fabric(1).\n" },
 	{ "fabric add", "usage: tagdax fabric add --dir DIR --host NAME --size SIZE [--tag UUID]\n"
 			"           [--region N] [--policy free|contiguous|prescriptive]\n"

@@ -179,6 +179,10 @@ expect_rc 0 "$TAGDAX" fabric down --dir "$D"
 contains "$OUT" "stopped the fabric"
 if [ -e "$D/fm.sock" ] || [ -e "$D/hosts/A/mbox.sock" ]; then fail "sockets left behind"; fi
 [ -d "$D/state" ] || fail "down removed the state"
+# again: nothing to do, it is already so (7), and the state is still there
+expect_rc 7 "$TAGDAX" fabric down --dir "$D"
+contains "$OUT" "no fabric was running"
+[ -d "$D/state" ] || fail "a second down removed the state"
 expect_rc 1 "$TAGDAX" fabric list --dir "$D"
 contains "$ERR" "not running"
 echo "fabric: ok"
