@@ -141,7 +141,8 @@ static const struct {
 	{ "vm attach", "usage: tagdax vm attach --qmp SOCKET [--timeout S] TAG [TAG...]\n"
 		       "\n"
 		       "Hot-plug the tagged devices into a running QEMU through its QMP socket.\n"
-		       "A VM given fabric capacity is recorded as its holder.  See tagdax-vm(1).\n" },
+		       "A VM given fabric capacity is recorded as its holder.  Exit 7 if the VM\n"
+		       "already has TAG.  See tagdax-vm(1).\n" },
 	{ "vm detach", "usage: tagdax vm detach --qmp SOCKET [--timeout S] TAG [TAG...]\n"
 		       "\n"
 		       "Unplug the tagged devices (hot- or cold-plugged); waits for the guest to\n"

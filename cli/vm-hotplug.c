@@ -224,7 +224,7 @@ static int attach_checks(struct qmp *q, const struct vm_cap *c)
 		return qmp_failed(q, "qom-list", n);
 	if (n > 0) {
 		fprintf(stderr, "tagdax: tag %s is already attached to this VM\n", c->tag);
-		return EXIT_USAGE;
+		return EXIT_ALREADY;
 	}
 	return EXIT_OK;
 }
