@@ -122,15 +122,18 @@ static const struct {
 			   "\n"
 			   "Reconfigure a region that holds no capacity (Set DC Region Configuration).\n"
 			   "See tagdax-fabric(1).\n" },
-	{ "fabric read", "usage: tagdax fabric read --dir DIR --host NAME --tag UUID [--offset N] [--hold S]\n"
+	{ "fabric read", "usage: tagdax fabric read --dir DIR --host NAME --tag UUID [--offset N]\n"
+			 "           [--length N] [--hold S]\n"
 			 "\n"
 			 "Print the text at OFFSET of the tag's memory as host NAME sees it\n"
-			 "(through tagdax_map).  See tagdax-fabric(1).\n" },
+			 "(through tagdax_map); with --length, exactly N raw bytes.  Exit 2, nothing\n"
+			 "read, when they run past the end.  See tagdax-fabric(1).\n" },
 	{ "fabric write", "usage: tagdax fabric write --dir DIR --host NAME --tag UUID [--offset N]\n"
-			  "           [--hold S] TEXT\n"
+			  "           [--hold S] TEXT|-\n"
 			  "\n"
-			  "Write TEXT at OFFSET of the tag's memory as host NAME sees it.\n"
-			  "See tagdax-fabric(1).\n" },
+			  "Write TEXT and its NUL (or, for -, every byte of standard input) at\n"
+			  "OFFSET of the tag's memory as host NAME sees it.  Exit 2, nothing\n"
+			  "written, when it does not fit.  See tagdax-fabric(1).\n" },
 	{ "vm args", "usage: tagdax vm args [--libvirt] [--hotplug-ports N [--port-size SIZE]] [TAG...]\n"
 		     "\n"
 		     "Print the QEMU options (one per line; --libvirt: libvirt <qemu:commandline>\n"

@@ -66,7 +66,7 @@ _tagdax()
 	--host) COMPREPLY=($(compgen -W "$(_tagdax_hosts)" -- "$cur")); return ;;
 	--policy) COMPREPLY=($(compgen -W "free contiguous prescriptive" -- "$cur")); return ;;
 	--sanitize-on-release) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
-	--size | --timeout | --region | --offset | --hold | --extent | --block-size | \
+	--size | --timeout | --region | --offset | --length | --hold | --extent | --block-size | \
 	--hotplug-ports | --port-size)
 		return ;;
 	esac
@@ -91,7 +91,8 @@ _tagdax()
 		release) opts="--dir --tag --host --forced --sanitize --extent --timeout" ;;
 		list) opts="--dir --json" ;;
 		region) opts="--dir --region --block-size --sanitize-on-release" ;;
-		read | write) opts="--dir --host --tag --offset --hold" ;;
+		read) opts="--dir --host --tag --offset --length --hold" ;;
+		write) opts="--dir --host --tag --offset --hold" ;;
 		esac ;;
 	vm)
 		case $sub in

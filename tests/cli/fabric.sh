@@ -63,6 +63,24 @@ expect_rc 0 env TAGDAX_FABRIC="$T/nowhere" "$TAGDAX" fabric list --dir "$D"
 [ "$OUT" = "$LISTED" ] || fail "--dir did not win over TAGDAX_FABRIC: $OUT"
 expect_rc 2 env -u TAGDAX_FABRIC "$TAGDAX" fabric list
 
+# Binary data: every byte value from stdin, read back raw with --length;
+# data that does not fit is refused whole, and nothing is written.
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 3)' > "$T/bin"
+"$TAGDAX" fabric write --dir "$D" --host A --tag "$TAG" --offset 4096 - < "$T/bin" > "$T/.out" ||
+	fail "binary write from stdin failed"
+contains "$(cat "$T/.out")" "wrote 768 bytes"
+"$TAGDAX" fabric read --dir "$D" --host B --tag "$TAG" --offset 4096 --length 768 > "$T/back" ||
+	fail "raw read failed"
+cmp "$T/bin" "$T/back" || fail "binary data did not round-trip"
+expect_rc 2 "$TAGDAX" fabric read --dir "$D" --host B --tag "$TAG" --offset 4096 --length 24M
+contains "$ERR" "do not fit"
+END=$((24 * 1048576 - 512))
+"$TAGDAX" fabric write --dir "$D" --host A --tag "$TAG" --offset $END - < "$T/bin" 2> "$T/.err" &&
+	fail "a write past the end was taken"
+contains "$(cat "$T/.err")" "nothing was written"
+"$TAGDAX" fabric read --dir "$D" --host A --tag "$TAG" --offset $END --length 512 > "$T/end"
+cmp -s "$T/end" <(head -c 512 /dev/zero) || fail "a refused write changed the device's last bytes"
+
 # A multi-extent group (prescriptive, two pieces apart): one device, laid
 # out in order; a string across the seam reads back through the other host.
 MULTI=0e6e1b4a-98c3-4d7e-b2a5-0c1f2d3e4f50
