@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* JSON views of tagged devices. */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "size.h"
@@ -74,6 +78,24 @@ static struct json_object *segments_to_json(struct tagdax_dev *dev)
 	return arr;
 }
 
+/* daxctl and ndctl name regions by number: "region_id" beside the name
+ * (dax_region3, region3: 3), when the name ends in one. */
+static void add_region_id(struct json_object *obj, const char *region)
+{
+	const char *p = region + strlen(region);
+	char *end;
+	unsigned long id;
+
+	while (p > region && isdigit((unsigned char)p[-1]))
+		p--;
+	if (!*p)
+		return;
+	errno = 0;
+	id = strtoul(p, &end, 10);
+	if (!errno && !*end && id <= INT_MAX)
+		json_object_object_add(obj, "region_id", json_object_new_int((int)id));
+}
+
 struct json_object *dev_to_json(struct tagdax_dev *dev)
 {
 	struct json_object *obj = json_object_new_object();
@@ -95,8 +117,10 @@ struct json_object *dev_to_json(struct tagdax_dev *dev)
 	if (!strncmp(s, "dax", 3))
 		json_object_object_add(obj, "chardev", json_object_new_string(s));
 	json_object_object_add(obj, "flags", flags_to_json(tagdax_dev_get_flags(dev)));
-	if ((s = tagdax_dev_get_region(dev)))
+	if ((s = tagdax_dev_get_region(dev))) {
 		json_object_object_add(obj, "region", json_object_new_string(s));
+		add_region_id(obj, s);
+	}
 	if ((s = tagdax_dev_get_mode(dev)))
 		json_object_object_add(obj, "mode", json_object_new_string(s));
 	if (tagdax_dev_get_target_node(dev) >= 0)

@@ -60,7 +60,7 @@ echo "list --json"
 expect_rc 0 "$TAGDAX" list --json
 json ".[] | select(.devname == \"dax0.0\") | .tag == \"$A\" and .path == \"$T/dev/dax0.0\"
       and .size == 4194304 and .align == 2097152 and .offset == 0 and .provider == \"cxl\"
-      and .mode == \"devdax\" and .region == \"dax_region0\" and .target_node == 1
+      and .mode == \"devdax\" and .region == \"dax_region0\" and .region_id == 0 and .target_node == 1
       and .resource == \"0x4080000000\" and .flags == []
       and .extents == [{\"start\": 0, \"length\": 2097152},
                        {\"start\": 2097152, \"length\": 2097152}]"

@@ -63,7 +63,7 @@ contains "$OUT" "$D  nd       $T/dev/pmem3s"
 echo "list --json"
 expect_rc 0 "$TAGDAX" list --json
 json ".[] | select(.tag == \"$A\") | .devname == \"namespace0.0\" and .mode == \"raw\"
-      and .size == $((16 * MiB)) and .region == \"region0\" and .target_node == 0
+      and .size == $((16 * MiB)) and .region == \"region0\" and .region_id == 0 and .target_node == 0
       and .resource == \"0x240000000\" and .extents == [{\"start\": 0, \"length\": $((16 * MiB))}]"
 json ".[] | select(.tag == \"$B\") | .mode == \"fsdax\" and .size == $((30 * MiB))"
 json ".[] | select(.tag == \"$C\") | .mode == \"devdax\" and .size == $((62 * MiB))
