@@ -97,6 +97,20 @@ bool cli_table_unreadable(struct cli *cli)
 	return true;
 }
 
+/* The emulated fabric's devices are seen only as one of its hosts: say so
+ * when half of that is set, else a tag on the fabric looks simply absent. */
+static void fabric_host_hint(void)
+{
+	const char *fabric = getenv("TAGDAX_FABRIC"), *host = getenv("TAGDAX_HOST");
+	bool has_fabric = fabric && *fabric, has_host = host && *host;
+
+	if (has_fabric != has_host)
+		fprintf(stderr, "tagdax: %s is set but %s is not: the emulated fabric's devices "
+			"are seen as one of its hosts (TAGDAX_FABRIC=DIR TAGDAX_HOST=NAME)\n",
+			has_fabric ? "TAGDAX_FABRIC" : "TAGDAX_HOST",
+			has_fabric ? "TAGDAX_HOST" : "TAGDAX_FABRIC");
+}
+
 int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 		       struct tagdax_dev *dev)
 {
@@ -113,6 +127,7 @@ int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 		return EXIT_OK;
 	case -ENOENT:
 		fprintf(stderr, "tagdax: no device carries tag %s\n", text);
+		fabric_host_hint();
 		return EXIT_NOTFOUND;
 	case -ETIMEDOUT:
 		fprintf(stderr, "tagdax: timed out waiting for tag %s\n", text);

@@ -62,6 +62,9 @@ expect_rc 0 env TAGDAX_FABRIC="$D" "$TAGDAX" fabric read --host B --tag "$TAG" -
 expect_rc 0 env TAGDAX_FABRIC="$T/nowhere" "$TAGDAX" fabric list --dir "$D"
 [ "$OUT" = "$LISTED" ] || fail "--dir did not win over TAGDAX_FABRIC: $OUT"
 expect_rc 2 env -u TAGDAX_FABRIC "$TAGDAX" fabric list
+# half of a host's environment: not found, and the reason
+expect_rc 1 env -u TAGDAX_HOST TAGDAX_FABRIC="$D" "$TAGDAX" vm args "$TAG"
+contains "$ERR" "TAGDAX_FABRIC is set but TAGDAX_HOST is not"
 
 # Binary data: every byte value from stdin, read back raw with --length;
 # data that does not fit is refused whole, and nothing is written.
