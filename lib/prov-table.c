@@ -119,6 +119,22 @@ static int backing_size(struct tagdax_ctx *ctx, const char *path, uint64_t *size
 	return rc;
 }
 
+/* A dax device daxctl switched to system-ram loses its /dev node: the
+ * entry's path is then missing while sysfs still has the device, on kmem. */
+static bool in_system_ram(struct tagdax_ctx *ctx, const char *path)
+{
+	const char *name = strrchr(path, '/');
+	char driver[64];
+	unsigned int x, y;
+	char tail;
+
+	name = name ? name + 1 : path;
+	if (sscanf(name, "dax%u.%u%c", &x, &y, &tail) != 2)
+		return false;
+	return sysfs_dax_driver(ctx, name, driver, sizeof(driver)) == 0 &&
+	       !strcmp(driver, "kmem");
+}
+
 static int add_entry(struct tagdax_ctx *ctx, const struct entry *e, struct tagdax_devlist *out)
 {
 	char name[TAGDAX_TAG_STRLEN];
@@ -127,7 +143,13 @@ static int add_entry(struct tagdax_ctx *ctx, const struct entry *e, struct tagda
 	int rc = backing_size(ctx, e->path, &have);
 
 	if (rc < 0 && rc != -ENOTSUP) {
-		dbg(ctx, "%s: %s: %s\n", ctx->config, e->path, strerror(-rc));
+		if (rc == -ENOENT && in_system_ram(ctx, e->path))
+			err(ctx, "%s: %s is online as system RAM (daxctl reconfigure-device -m "
+			    "system-ram), so it has no device node; %s entry ignored (daxctl "
+			    "reconfigure-device -m devdax gives it back)\n", ctx->config, e->path,
+			    e->flags & TAGDAX_DEV_SHARABLE ? "a sharable tag must stay devdax:" : "the");
+		else
+			dbg(ctx, "%s: %s: %s\n", ctx->config, e->path, strerror(-rc));
 		return 0;
 	}
 	if (!size) {

@@ -59,4 +59,14 @@ printf '%s mem\n%s mem2\n' "$A" "$A" > "$T/tags.conf"
 expect_rc 3 "$TAGDAX" resolve "$A"
 contains "$ERR" "ambiguous"; contains "$ERR" "$T/mem "; contains "$ERR" "$T/mem2"
 [ -z "$OUT" ] || fail "ambiguous resolve printed a path: $OUT"
+
+# daxctl put the named dax device online as system RAM: its node is gone;
+# the entry is ignored, and said why (a sharable tag must stay devdax)
+mkdir -p "$T/sys/devices/platform/hmem/dax0.0" "$T/sys/bus/dax/devices" "$T/sys/bus/dax/drivers/kmem"
+ln -sfn ../../../devices/platform/hmem/dax0.0 "$T/sys/bus/dax/devices/dax0.0"
+ln -sfn ../../../../bus/dax/drivers/kmem "$T/sys/devices/platform/hmem/dax0.0/driver"
+printf '%s %s/dev/dax0.0 0 - sharable\n' "$A" "$T" > "$T/tags.conf"
+expect_rc 1 "$TAGDAX" resolve "$A"
+contains "$ERR" "online as system RAM"
+contains "$ERR" "a sharable tag must stay devdax"
 echo ok
