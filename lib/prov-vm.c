@@ -127,6 +127,12 @@ static int read_window(struct tagdax_ctx *ctx, const char *bdf, struct vmrom_win
 	ssize_t n;
 
 	n = read_rom(ctx, bdf, rom, sizeof(rom));
+	if (n == -EACCES || n == -EPERM) {
+		/* it may well be ours: the kernel makes a ROM root's alone */
+		err(ctx, "%s: cannot read this ivshmem device's option ROM, which may carry "
+		    "a tag: %s (run as root)\n", bdf, strerror((int)-n));
+		return (int)n;
+	}
 	if (n < 0) {
 		dbg(ctx, "%s: ivshmem without a readable ROM (%s); not ours\n", bdf,
 		    strerror((int)-n));

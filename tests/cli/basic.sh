@@ -40,4 +40,20 @@ expect_rc 1 "$TAGDAX" wait --json --timeout 0.1 "$TAG"
 [ "$(jq -r .error.exit_code <<< "$OUT")" = 1 ] || fail "json timeout: $OUT"
 # nothing was created by the failed commands
 [ ! -e "$T/run" ] || fail "a failed lookup wrote $T/run"
+
+# In a guest, a tag's descriptor is in an ivshmem device's option ROM, which
+# the kernel lets only root read: a user is told so, not just "not found".
+command -v setpriv > /dev/null || fail "setpriv (util-linux) is needed"
+P=$T/sys/bus/pci/devices/0000:00:05.0
+mkdir -p "$P"
+printf '0x1af4\n' > "$P/vendor"; printf '0x1110\n' > "$P/device"
+head -c 4096 /dev/zero > "$P/rom"; chmod 0600 "$P/rom"
+chmod -R a+rX "$T"; chmod 0600 "$P/rom"
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+expect_rc 1 "${NOBODY[@]}" env TAGDAX_RUN_DIR="$T/nobody-run" "$TAGDAX" resolve "$TAG"
+contains "$ERR" "0000:00:05.0: cannot read this ivshmem device's option ROM"
+contains "$ERR" "(run as root)"
+expect_rc 1 "$TAGDAX" resolve "$TAG"     # root reads it: an ivshmem device, not ours
+not_contains "$ERR" "option ROM"
+rm -rf "$T/sys/bus/pci"
 echo ok
