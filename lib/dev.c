@@ -174,6 +174,30 @@ static bool same_layout(const struct tagdax_dev *a, const struct tagdax_dev *b)
 	return true;
 }
 
+/*
+ * Is dev still what its source says, now?  A name can be given to other
+ * capacity once dev's is gone (an emulated host numbers its devices again):
+ * whoever holds dev's in-use lock checks, once it holds it, that the source
+ * still shows this tag laid out in these pieces.  True where the provider
+ * cannot be asked again (no probe).
+ */
+bool dev_still_same(struct tagdax_dev *dev)
+{
+	struct tagdax_devlist fresh;
+	bool same = false;
+
+	if (!dev->prov->probe)
+		return true;
+	devlist_init(&fresh);
+	if (dev->prov->probe(dev->ctx, dev->devname, &fresh) == 0)
+		for (struct tagdax_dev *d = fresh.head; d && !same; d = d->next) {
+			dev_load_details(d);
+			same = tagdax_tag_equal(&d->tag, &dev->tag) && same_layout(d, dev);
+		}
+	devlist_free(&fresh);
+	return same;
+}
+
 /* Everything a getter shows is the same.  Details one of them loaded are
  * loaded for the other too (as its first getter would). */
 static bool same_content(struct tagdax_dev *a, struct tagdax_dev *b)

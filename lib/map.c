@@ -47,6 +47,8 @@ static int hold_in_use_lock(struct tagdax_dev *dev, int cloexec, int *rc)
 		*rc = -EBUSY;
 	} else if (fstat(fd, &st) != 0 || st.st_nlink == 0) {
 		*rc = -ENOENT; /* locked a file that was unlinked meanwhile */
+	} else if (!dev_still_same(dev)) {
+		*rc = -ENOENT; /* its name now stands for other capacity */
 	}
 	if (*rc) {
 		dbg(dev->ctx, "%s: cannot hold %s: %s\n", dev->devname, dev->lock_path,

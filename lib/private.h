@@ -233,5 +233,6 @@ int index_add(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 /* resolve.c */
 int ctx_enumerate(struct tagdax_ctx *ctx);
 int dev_load_details(struct tagdax_dev *dev);
+bool dev_still_same(struct tagdax_dev *dev);
 
 #endif /* TAGDAX_PRIVATE_H */

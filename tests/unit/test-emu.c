@@ -304,6 +304,32 @@ static void write_desc(struct fixture *x, const char *rel, const char *path, uin
 		   path, 4 * MiB, (unsigned long long)seg_off, 4 * MiB, 4 * MiB);
 }
 
+/* A device object kept past its release must not map whatever the host
+ * publishes next under the same name: another allocation's bytes. */
+static void stale_object_maps_nothing(void **state)
+{
+	struct fixture *x = *state;
+	struct tagdax_dev *dev;
+	struct tagdax_map *map;
+	struct tagdax_tag tag;
+
+	write_desc(x, "hosts/A/devices/dax0.0", x->devpath, 0);
+	tagdax_tag_parse(TAG, &tag);
+	assert_int_equal(tagdax_resolve(x->ctx, &tag, &dev), 0);
+	/* released and published again as dax0.0 for other capacity (another
+	 * tag, other bytes of the region) */
+	fake_write(&x->f, "hosts/A/devices/dax0.0",
+		   "tag 0c2d4e6f-8a9b-4c1d-8e2f-1a2b3c4d5e6f\npath %s\nsize %llu\nregion 0\n"
+		   "segment %llu %llu\nextent %llu %llu\n",
+		   x->devpath, 4 * MiB, 40 * MiB, 4 * MiB, 40 * MiB, 4 * MiB);
+	assert_int_equal(tagdax_map(dev, 0, &map), -ENOENT);
+	assert_int_equal(tagdax_hold(dev, 0), -ENOENT);
+	/* the same capacity published again (an agent restart) still maps */
+	write_desc(x, "hosts/A/devices/dax0.0", x->devpath, 0);
+	assert_int_equal(tagdax_map(dev, 0, &map), 0);
+	tagdax_unmap(map);
+}
+
 static int resolve_tag(struct fixture *x)
 {
 	struct tagdax_tag tag;
@@ -395,6 +421,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(skips_foreign_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(probe_reads_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(map_holds_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(stale_object_maps_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(wait_wakes_on_publish, setup, teardown),
 		cmocka_unit_test_setup_teardown(confined_to_the_fabric, setup, teardown),
 		cmocka_unit_test_setup_teardown(hosts_share_no_index_entry, setup, teardown),

@@ -184,6 +184,9 @@ static void refusals(void **state)
 	dev_free(dev);
 }
 
+/* A provider that cannot be asked again: its device is believed as it is. */
+static const struct tagdax_provider unprobed = { .name = "unprobed" };
+
 static void mapping_holds_the_in_use_lock(void **state)
 {
 	struct fixture *fx = *state;
@@ -194,7 +197,7 @@ static void mapping_holds_the_in_use_lock(void **state)
 	int fd;
 
 	fake_write(&fx->f, "lockfile", "x");
-	dev = dev_new(fx->ctx, tagdax_provider_find("table"), &tag, "x",
+	dev = dev_new(fx->ctx, &unprobed, &tag, "x",
 		      fake_path(&fx->f, "mem/a", pa, sizeof(pa)));
 	assert_int_equal(dev_add_seg(dev, pa, 0, 2 * MiB), 0);
 	assert_int_equal(dev_set_str(&dev->lock_path, fake_path(&fx->f, "lockfile", lock, sizeof(lock))), 0);
