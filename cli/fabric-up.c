@@ -624,6 +624,60 @@ static bool safe_dir(const char *path, bool link_ok)
 	return true;
 }
 
+/* No directory above DIR lets another user swap what DIR names: each is
+ * ours or root's, and writable by others only when sticky (as /tmp is). */
+static bool safe_above(const char *dir)
+{
+	char path[PATH_MAX], *slash;
+	struct stat st;
+
+	if (!realpath(dir, path)) {
+		if (errno != ENOENT)
+			return false;
+		/* not made yet: its nearest existing ancestor answers for it */
+		if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+			return false;
+		slash = strrchr(path, '/');
+		if (!slash || slash == path)
+			return true;
+		*slash = '\0';
+		return safe_above(path);
+	}
+	for (;;) {
+		if (stat(path, &st) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+		    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
+			fprintf(stderr, "tagdax: %s, above the fabric directory, could be changed by "
+				"another user (owned by uid %u, mode %04o)\n", path,
+				(unsigned int)st.st_uid, (unsigned int)(st.st_mode & 07777));
+			return false;
+		}
+		slash = strrchr(path, '/');
+		if (!slash || !strcmp(path, "/"))
+			return true;
+		slash[slash == path] = '\0'; /* "/a" -> "/" */
+	}
+}
+
+/* DIR as given: not a link (whoever owns the link chooses the fabric). */
+static bool safe_given(const char *given)
+{
+	struct stat st;
+	char parent[PATH_MAX], *slash;
+
+	if (lstat(given, &st) == 0 && S_ISLNK(st.st_mode)) {
+		fprintf(stderr, "tagdax: %s is a symbolic link where a directory should be\n",
+			given);
+		return false;
+	}
+	if (snprintf(parent, sizeof(parent), "%s", given) >= (int)sizeof(parent))
+		return false;
+	slash = strrchr(parent, '/');
+	if (!slash)
+		return safe_above(".");
+	slash[slash == parent] = '\0';
+	return safe_above(parent);
+}
+
 static bool safe_fabric_dir(const char *dir, const struct fabric_config *cfg)
 {
 	static const char *const host_dirs[] = { "", "/dev", "/devices", "/run" };
@@ -663,6 +717,9 @@ int fabric_up(struct cli *cli, int argc, char **argv)
 		return EXIT_SYSTEM;
 	text = config_text(o.config, o.dir, f.cfg);
 	if (!text) {
+		rc = EXIT_USAGE;
+	} else if (!safe_given(o.dir)) {
+		fprintf(stderr, "tagdax: refusing to run a fabric in %s\n", o.dir);
 		rc = EXIT_USAGE;
 	} else if (mkdir_p(o.dir) || !realpath(o.dir, f.dir)) {
 		fprintf(stderr, "tagdax: %s: %s\n", o.dir, strerror(errno));

@@ -23,6 +23,17 @@ contains "$ERR" "symbolic link"
 rm -rf "$D"; mkdir "$D"; chown 65534 "$D"
 expect_rc 2 "$TAGDAX" fabric up --dir "$D"
 contains "$ERR" "owned by uid 65534"
+# DIR given as a link: whoever owns the link would choose the fabric
+rm -rf "$D"; mkdir "$T/real"; ln -s "$T/real" "$D"
+expect_rc 2 "$TAGDAX" fabric up --dir "$D"
+contains "$ERR" "symbolic link"
+[ -z "$(ls -A "$T/real")" ] || fail "fabric up ran in the link's target"
+# a directory above DIR that another user owns could swap DIR later
+rm -f "$D"; mkdir "$T/theirs"; chown 65534 "$T/theirs"
+expect_rc 2 "$TAGDAX" fabric up --dir "$T/theirs/fab"
+contains "$ERR" "above the fabric directory, could be changed by another user"
+[ ! -e "$T/theirs/fab" ] || fail "fabric up made its directory under another user's"
+rm -rf "$T/real" "$T/theirs"
 # in a safe directory, files it writes replace what is at their names
 rm -rf "$D"; mkdir "$D"; : > "$T/target"
 ln -s "$T/target" "$D/config.json.tmp"; ln -s "$T/target" "$D/fabricd.log"
