@@ -239,6 +239,27 @@ static int report_pending(struct fab *f, const struct fabric_host_cfg *h,
 	return EXIT_PENDING;
 }
 
+/* The request left, its answer did not come back: the fabric may have
+ * taken it.  Not "refused" (that would say nothing is held): the caller
+ * keeps the tag, looks, and can take it back. */
+static int lost_answer(struct fab *f, const struct fabric_host_cfg *h, const char *what,
+		       const char *tag, int rc)
+{
+	fprintf(stderr, "tagdax: no answer from the fabric to the %s (%s): it may have "
+		"taken effect; 'tagdax fabric list --dir %s' shows whether host %s holds or "
+		"is offered %s, 'tagdax fabric release --dir %s --host %s --tag %s --forced' "
+		"takes it back\n", what, strerror(-rc), f->dir, h->name, tag, f->dir, h->name,
+		tag);
+	return EXIT_PENDING;
+}
+
+/* The FM API connection failed (not an answer the fabric gave). */
+static bool lost_touch(int rc)
+{
+	return rc == -ETIMEDOUT || rc == -ECONNRESET || rc == -EPIPE || rc == -ECONNREFUSED ||
+	       rc == -ENOTCONN || rc == -EIO;
+}
+
 /* After 5604h: waits until the host resolves the tag, or rejected it. */
 static int wait_added(struct fab *f, const struct fabric_host_cfg *h,
 		      const struct tagdax_tag *tag, uint64_t t0, int timeout_ms)
@@ -258,6 +279,16 @@ static int wait_added(struct fab *f, const struct fabric_host_cfg *h,
 	}
 	if (rc == -EAGAIN && still_offered(f, h, tag))
 		return report_pending(f, h, tag);
+	if (lost_touch(rc)) {
+		char text[TAGDAX_TAG_STRLEN];
+
+		/* the fabric took the add; only the host's answer is unknown */
+		tagdax_tag_unparse(tag, text);
+		fprintf(stderr, "tagdax: lost touch with the fabric while host %s answers (%s): "
+			"the offer of %s stands or was accepted; 'tagdax fabric list --dir %s' "
+			"shows which\n", h->name, strerror(-rc), text, f->dir);
+		return EXIT_PENDING;
+	}
 	if (rc) {
 		fprintf(stderr, "tagdax: host %s has not made the capacity resolvable: %s\n",
 			h->name, rc == -EAGAIN ? "timed out (is its agent running?)" : strerror(-rc));
@@ -400,7 +431,9 @@ int fabric_add(struct cli *cli, int argc, char **argv)
 		fflush(stdout);
 		t0 = fab_now_ns();
 		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_ADD, &req);
-		if (rc) {
+		if (rc < 0) {
+			rc = lost_answer(&f, h, "add", text, rc);
+		} else if (rc) {
 			int code = fab_cci_error("the fabric refused the add", rc);
 
 			add_hint(&f, &o, &req, rc);
@@ -577,7 +610,12 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 		offered = o.forced && !o.next && still_offered(&f, h, &tag);
 		t0 = fab_now_ns();
 		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_RELEASE, &req);
-		if (rc) {
+		if (lost_touch(rc)) {
+			fprintf(stderr, "tagdax: no answer from the fabric to the release (%s): it "
+				"may have taken effect; 'tagdax fabric list --dir %s' shows whether "
+				"host %s still holds %s\n", strerror(-rc), f.dir, h->name, o.tag);
+			rc = EXIT_SYSTEM;
+		} else if (rc) {
 			int code = fab_cci_error("the fabric refused the release", rc);
 
 			bool any;

@@ -108,7 +108,8 @@ no_shared_bytes
 # withdrawn while it was stopped is refused when it answers: B publishes
 # nothing and keeps serving.
 BPID=$(cat "$D/hosts/B/agent.pid")
-trap 'kill -CONT "$BPID" 2>/dev/null; cleanup' EXIT
+PROXY=
+trap 'kill -CONT "$BPID" 2>/dev/null; [ -z "$PROXY" ] || kill "$PROXY" 2>/dev/null; cleanup' EXIT
 kill -STOP "$BPID"
 expect_rc 6 "$TAGDAX" fabric share --dir "$D" --host B --tag "$NEXT" --timeout 0.5
 contains "$ERR" "host B has not answered the offer of $NEXT yet"
@@ -131,4 +132,31 @@ expect_rc 0 "$TAGDAX" fabric list --dir "$D"
 contains "$OUT" "$NEXT  0      8M       1       A"
 not_contains "$OUT" "pending"
 no_shared_bytes
+
+# The answer to 5604h is lost on the way (the daemon took the add, the reply
+# never came): the outcome is unknown, not "refused"; the tag is on stdout,
+# exit 6 as for an offer still standing, and the capacity is indeed held.
+mv "$D/fm.sock" "$D/fm.real"
+python3 "$SRCDIR/tests/cli/fm-proxy.py" "$D/fm.sock" "$D/fm.real" 5604 &
+PROXY=$!
+for _ in $(seq 100); do [ -S "$D/fm.sock" ] && break; sleep 0.05; done
+expect_rc 6 "$TAGDAX" fabric add --dir "$D" --host A --size 2M --timeout 10
+LOST=$OUT
+contains "$ERR" "no answer"
+not_contains "$ERR" "refused"
+kill "$PROXY"; wait "$PROXY" 2>/dev/null; PROXY=
+rm -f "$D/fm.sock"; mv "$D/fm.real" "$D/fm.sock"
+for _ in $(seq 100); do as_host A "$TAGDAX" resolve "$LOST" >/dev/null 2>&1 && break; sleep 0.05; done
+expect_rc 0 as_host A "$TAGDAX" resolve "$LOST"
+# the same for a release (5605h): "no answer", not "refused"
+mv "$D/fm.sock" "$D/fm.real"
+python3 "$SRCDIR/tests/cli/fm-proxy.py" "$D/fm.sock" "$D/fm.real" 5605 &
+PROXY=$!
+for _ in $(seq 100); do [ -S "$D/fm.sock" ] && break; sleep 0.05; done
+expect_rc 5 "$TAGDAX" fabric release --dir "$D" --host A --tag "$LOST" --timeout 10
+contains "$ERR" "no answer from the fabric to the release"
+not_contains "$ERR" "refused"
+kill "$PROXY"; wait "$PROXY" 2>/dev/null; PROXY=
+rm -f "$D/fm.sock"; mv "$D/fm.real" "$D/fm.sock"
+wait_gone A "$LOST"   # it did take effect
 echo ok
