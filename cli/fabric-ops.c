@@ -328,6 +328,16 @@ static int add_request(struct cli *cli, struct fab *f, struct op *o, uint16_t ho
 	memset(req, 0, sizeof(*req));
 	if (o->size && !fab_parse_size("--size", o->size, &req->length))
 		return EXIT_USAGE;
+	if (o->size && o->next) {
+		uint64_t sum = 0;
+
+		for (unsigned int i = 0; i < o->next; i++)
+			sum += o->ext[i].len;
+		if (sum != req->length)
+			return usage_error(cli, "--size %s is not what the extents add up to "
+					   "(%llu bytes); give one or the other", o->size,
+					   (unsigned long long)sum);
+	}
 	memset(tag, 0, sizeof(*tag));
 	if (o->tag && !fab_parse_tag(o->tag, tag))
 		return EXIT_USAGE;

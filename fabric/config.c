@@ -83,7 +83,8 @@ static bool name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > FABRIC_HOST_NAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+	/* a name is a directory under DIR/hosts: never a hidden one (nor . and ..) */
+	if (n == 0 || n > FABRIC_HOST_NAME_MAX || s[0] == '.')
 		return false;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
@@ -119,7 +120,8 @@ static int parse_host(json_object *o, unsigned int i, struct fabric_host_cfg *h,
 		return fail(err, errlen, "hosts[%u]: 'name' is missing", i);
 	if (!name_ok(name))
 		return fail(err, errlen,
-			    "hosts[%u].name: '%s' must be 1 to %d letters, digits, '_', '.' or '-'",
+			    "hosts[%u].name: '%s' must be 1 to %d letters, digits, '_', '.' or '-', "
+			    "not starting with '.'",
 			    i, name, FABRIC_HOST_NAME_MAX);
 	h->id = (uint16_t)id;
 	snprintf(h->name, sizeof(h->name), "%s", name);

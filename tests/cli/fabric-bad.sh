@@ -41,6 +41,8 @@ bad 2 "is not a size" add --dir "$D" --host A --size lots
 bad 2 "needs --size" add --dir "$D" --host A
 bad 2 "free, contiguous or prescriptive" add --dir "$D" --host A --size 2M --policy any
 bad 2 "DPA:LENGTH" add --dir "$D" --host A --policy prescriptive --extent 4M
+bad 2 "is not what the extents add up to" add --dir "$D" --host A --size 4M \
+	--policy prescriptive --extent 0:2M
 bad 2 "needs --dir" add --host A --size 2M
 bad 2 "unknown command" frobnicate --dir "$D"
 bad 2 "is not a region number" add --dir "$D" --host A --size 2M --region 4294967296

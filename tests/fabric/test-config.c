@@ -105,6 +105,9 @@ static void test_errors(void **state)
 		{ "{ \"hosts\": [ { \"id\": 0, \"name\": \"a/b\" } ], " REGION " }",
 		  "hosts[0].name: 'a/b'" },
 		{ "{ \"hosts\": [ { \"id\": 0, \"name\": \"..\" } ], " REGION " }", "hosts[0].name" },
+		/* a leading '.' would be a hidden directory the agent refuses later */
+		{ "{ \"hosts\": [ { \"id\": 0, \"name\": \".hidden\" } ], " REGION " }",
+		  "hosts[0].name: '.hidden'" },
 		{ "{ \"hosts\": [ { \"id\": 0, \"name\": \"A\" }, { \"id\": 0, \"name\": \"B\" } ], "
 		  REGION " }",
 		  "hosts[1]: id 0 is used twice" },
