@@ -240,17 +240,14 @@ static int report_pending(struct fab *f, const struct fabric_host_cfg *h,
 }
 
 /* The request left, its answer did not come back: the fabric may have
- * taken it.  Not "refused" (that would say nothing is held): the caller
- * keeps the tag, looks, and can take it back. */
-static int lost_answer(struct fab *f, const struct fabric_host_cfg *h, const char *what,
-		       const char *tag, int rc)
+ * taken it.  Not "refused" (that would say nothing changed): the caller
+ * looks before it tries again. */
+static void lost_answer(struct fab *f, const struct fabric_host_cfg *h, const char *what,
+			const char *tag, int rc)
 {
 	fprintf(stderr, "tagdax: no answer from the fabric to the %s (%s): it may have "
-		"taken effect; 'tagdax fabric list --dir %s' shows whether host %s holds or "
-		"is offered %s, 'tagdax fabric release --dir %s --host %s --tag %s --forced' "
-		"takes it back\n", what, strerror(-rc), f->dir, h->name, tag, f->dir, h->name,
-		tag);
-	return EXIT_PENDING;
+		"taken effect; 'tagdax fabric list --dir %s' shows where host %s stands with "
+		"%s\n", what, strerror(-rc), f->dir, h->name, tag);
 }
 
 /* The FM API connection failed (not an answer the fabric gave). */
@@ -441,8 +438,11 @@ int fabric_add(struct cli *cli, int argc, char **argv)
 		fflush(stdout);
 		t0 = fab_now_ns();
 		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_ADD, &req);
-		if (rc < 0) {
-			rc = lost_answer(&f, h, "add", text, rc);
+		if (lost_touch(rc)) {
+			lost_answer(&f, h, "add", text, rc);
+			fprintf(stderr, "tagdax: 'tagdax fabric release --dir %s --host %s --tag %s "
+				"--forced' takes it back\n", f.dir, h->name, text);
+			rc = EXIT_PENDING;
 		} else if (rc) {
 			int code = fab_cci_error("the fabric refused the add", rc);
 
@@ -621,9 +621,7 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 		t0 = fab_now_ns();
 		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_RELEASE, &req);
 		if (lost_touch(rc)) {
-			fprintf(stderr, "tagdax: no answer from the fabric to the release (%s): it "
-				"may have taken effect; 'tagdax fabric list --dir %s' shows whether "
-				"host %s still holds %s\n", strerror(-rc), f.dir, h->name, o.tag);
+			lost_answer(&f, h, "release", o.tag, rc);
 			rc = EXIT_SYSTEM;
 		} else if (rc) {
 			int code = fab_cci_error("the fabric refused the release", rc);
