@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "fabric.h"
-#include "fabric/cci-codec.h"
+#include "cci-codec.h"
 
 const char *fab_env_dir(void)
 {

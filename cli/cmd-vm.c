@@ -11,7 +11,7 @@
  * carries the descriptor (lib/vmrom.h) the guest's vm provider reads, which
  * lays the windows out in order as tagdax_map() lays out the pieces here.
  * Nothing is ever written into the shared bytes themselves.  A VM given fabric
- * capacity is recorded as its holder (fabric/holders.h), so the host's agent
+ * capacity is recorded as its holder (fabric/client/holders.h), so the host's agent
  * waits for it on release and unplugs it on a forced one.
  * This file plans and prints options; vm-hotplug.c plugs through QMP.
  */

@@ -25,8 +25,8 @@
 
 #include "fabric.h"
 #include "file.h"
-#include "fabric/agent.h"
-#include "fabric/fabricd.h"
+#include "agent.h"
+#include "fabricd.h"
 
 #define DAEMON_NAME "tagdax-fabricd"
 #define AGENT_NAME "tagdax-agent"
@@ -330,7 +330,7 @@ static void rm_rf(const char *path)
 }
 
 /* ---- the backing directory's owner mark ----
- * DIR/backing may be a link to a directory in /dev/shm (fabric/backing.c).
+ * DIR/backing may be a link to a directory in /dev/shm (fabric/model/backing.c).
  * `up` marks that directory with the fabric it belongs to, so that `down
  * --purge` deletes it only for that fabric: a link planted to point at
  * another fabric's memory (or anything else) is removed, not followed. */

@@ -6,8 +6,8 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "fabric/config.h"
-#include "fabric/fmclient.h"
+#include "fabric-config.h"
+#include "fmclient.h"
 #include "tagdax.h"
 
 #define FAB_CALL_TIMEOUT_MS 5000

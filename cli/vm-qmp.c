@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fabric/fmclient.h"
+#include "fmclient.h"
 #include "lib/vmrom.h"
 #include "vm-qmp.h"
 

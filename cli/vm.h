@@ -9,7 +9,7 @@
 #include "../lib/vmrom.h"
 #include "tagdax.h"
 #include "vm-qmp.h"
-#include "fabric/holders.h"
+#include "holders.h"
 
 #define VM_ID_LEN QMP_ID_LEN
 #define VM_ROMDIR_MAX (PATH_MAX - 64) /* room for "/<tag>.<index>.rom" */

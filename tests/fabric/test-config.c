@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "fabric-config.h"
 #include "fabricd.h"
 
 static struct fabric_config cfg;

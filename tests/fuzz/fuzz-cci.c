@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * CCI framing (fabric/cci.c): a byte stream from a peer, cut into messages
+ * CCI framing (fabric/proto/cci.c): a byte stream from a peer, cut into messages
  * by cci_stream as fabricd and the agent do.  Input: u16 payload limit, u8
  * chunk size - 1, u8 mode (bit 0: bytes arrive through a pipe and
  * cci_stream_fill, else cci_stream_push), then the stream.  Oracle: a

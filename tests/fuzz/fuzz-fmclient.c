@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The client's response decoders (fabric/fmclient*.c), facing a hostile
+ * The client's response decoders (fabric/client/fmclient*.c), facing a hostile
  * daemon: the input picks a command and the responses the "daemon" sends,
  * written in advance into the other end of a socket pair, which is then
  * shut for writing (a client that wants more sees the connection end).

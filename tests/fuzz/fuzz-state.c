@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The state image loader (fabric/state-image.c), as fabricd runs it on
+ * The state image loader (fabric/model/state-image.c), as fabricd runs it on
  * DIR/state/dcd.state at start: the input is the image.  Byte 0 is a control
  * byte: bit 0 recomputes the trailing CRC, so mutations reach the body.
  * Oracles: an image that loads passes dcd_check (the loader's own last step)
@@ -29,7 +29,7 @@ static void exercise(struct dcd *d)
 	}
 }
 
-/* The version word follows the 8-byte magic (fabric/state-image.c). */
+/* The version word follows the 8-byte magic (fabric/model/state-image.c). */
 static uint32_t image_version(const uint8_t *img, size_t len)
 {
 	uint32_t v;

@@ -10,7 +10,7 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
+#include "fabric-config.h"
 #include "size.h"
 
 #define DEFAULT_EVENT_LOG_SIZE 256

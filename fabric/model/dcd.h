@@ -26,7 +26,7 @@
 
 #include "alloc.h"
 #include "cci.h"
-#include "config.h"
+#include "fabric-config.h"
 #include "eventlog.h"
 
 #define DCD_PORT_FM (-1) /* the FM API port; hosts are ports 0..nhosts-1 */

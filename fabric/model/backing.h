@@ -18,7 +18,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "fabric-config.h"
 
 struct fabric_backing {
 	unsigned int nregions;

@@ -25,7 +25,7 @@
 #include "agent-int.h"
 #include "agent.h"
 #include "cci-codec.h"
-#include "config.h"
+#include "fabric-config.h"
 
 #define CALL_TIMEOUT_MS 5000
 #define CONNECT_WAIT_MS 10000

@@ -6,7 +6,7 @@
 #ifndef TAGDAX_FABRIC_FABRICD_H
 #define TAGDAX_FABRIC_FABRICD_H
 
-#include "config.h"
+#include "fabric-config.h"
 
 /*
  * Serve the fabric in DIR until SIGTERM or SIGINT: FM API on DIR/fm.sock,

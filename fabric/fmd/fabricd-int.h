@@ -11,7 +11,7 @@
 
 #include "backing.h"
 #include "cci-codec.h"
-#include "config.h"
+#include "fabric-config.h"
 #include "dcd.h"
 
 /* Connections served at once when RLIMIT_NOFILE allows more (each costs a
