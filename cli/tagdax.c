@@ -111,6 +111,15 @@ static void fabric_host_hint(void)
 			has_fabric ? "TAGDAX_HOST" : "TAGDAX_FABRIC");
 }
 
+/* What the library saw carrying the tag but could not use. */
+static void missing_reason(struct cli *cli, const struct tagdax_tag *tag)
+{
+	const char *why = tagdax_get_missing_reason(cli->ctx, tag);
+
+	if (why)
+		fprintf(stderr, "tagdax: %s\n", why);
+}
+
 int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 		       struct tagdax_dev *dev)
 {
@@ -127,10 +136,12 @@ int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 		return EXIT_OK;
 	case -ENOENT:
 		fprintf(stderr, "tagdax: no device carries tag %s\n", text);
+		missing_reason(cli, tag);
 		fabric_host_hint();
 		return EXIT_NOTFOUND;
 	case -ETIMEDOUT:
 		fprintf(stderr, "tagdax: timed out waiting for tag %s\n", text);
+		missing_reason(cli, tag);
 		return EXIT_NOTFOUND;
 	case -ENOTUNIQ:
 		fprintf(stderr, "tagdax: tag %s is ambiguous; it is carried by:\n", text);
