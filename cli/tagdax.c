@@ -111,6 +111,22 @@ static void fabric_host_hint(void)
 			has_fabric ? "TAGDAX_HOST" : "TAGDAX_FABRIC");
 }
 
+void cli_warn_system_ram(struct tagdax_dev *dev)
+{
+	const char *mode = tagdax_dev_get_mode(dev), *name = tagdax_dev_get_devname(dev);
+
+	if (!mode || strcmp(mode, "kmem"))
+		return;
+	/* The DCD ABI does not say whether capacity is sharable: unless the
+	 * provider knows, the warning says "if". */
+	fprintf(stderr, "tagdax: warning: %s is online as system RAM (daxctl's system-ram "
+		"mode): it cannot be mapped, and %s its capacity with other hosts, whose "
+		"writes then corrupt this host's memory; 'daxctl reconfigure-device "
+		"--mode=devdax %s' switches it back\n", name,
+		tagdax_dev_get_flags(dev) & TAGDAX_DEV_SHARABLE ? "it shares" : "it may share",
+		name);
+}
+
 /* What the library saw carrying the tag but could not use. */
 static void missing_reason(struct cli *cli, const struct tagdax_tag *tag)
 {
