@@ -96,6 +96,7 @@ static int report(struct cli *cli, const struct tagdax_tag *tag, int rc, struct 
 {
 	if (rc)
 		return cli_resolve_status(cli, tag, rc, dev);
+	cli_warn_system_ram(dev);
 	if (cli->json) {
 		struct json_object *obj = dev_to_json(dev);
 

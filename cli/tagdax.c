@@ -111,6 +111,31 @@ static void fabric_host_hint(void)
 			has_fabric ? "TAGDAX_HOST" : "TAGDAX_FABRIC");
 }
 
+void cli_warn_system_ram(struct tagdax_dev *dev)
+{
+	const char *mode = tagdax_dev_get_mode(dev), *name = tagdax_dev_get_devname(dev);
+
+	if (!mode || strcmp(mode, "kmem"))
+		return;
+	/* The DCD ABI does not say whether capacity is sharable: unless the
+	 * provider knows, the warning says "if". */
+	fprintf(stderr, "tagdax: warning: %s is online as system RAM (daxctl's system-ram "
+		"mode): it cannot be mapped, and %s its capacity with other hosts, whose "
+		"writes then corrupt this host's memory; 'daxctl reconfigure-device "
+		"--mode=devdax %s' switches it back\n", name,
+		tagdax_dev_get_flags(dev) & TAGDAX_DEV_SHARABLE ? "it shares" : "it may share",
+		name);
+}
+
+/* What the library saw carrying the tag but could not use. */
+static void missing_reason(struct cli *cli, const struct tagdax_tag *tag)
+{
+	const char *why = tagdax_get_missing_reason(cli->ctx, tag);
+
+	if (why)
+		fprintf(stderr, "tagdax: %s\n", why);
+}
+
 int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 		       struct tagdax_dev *dev)
 {
@@ -127,10 +152,12 @@ int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 		return EXIT_OK;
 	case -ENOENT:
 		fprintf(stderr, "tagdax: no device carries tag %s\n", text);
+		missing_reason(cli, tag);
 		fabric_host_hint();
 		return EXIT_NOTFOUND;
 	case -ETIMEDOUT:
 		fprintf(stderr, "tagdax: timed out waiting for tag %s\n", text);
+		missing_reason(cli, tag);
 		return EXIT_NOTFOUND;
 	case -ENOTUNIQ:
 		fprintf(stderr, "tagdax: tag %s is ambiguous; it is carried by:\n", text);

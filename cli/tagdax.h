@@ -29,6 +29,9 @@ struct cli {
 /* Parses a tag argument; prints the error and returns false if malformed. */
 bool cli_tag(const char *text, struct tagdax_tag *tag);
 /* Reports a resolve/wait result and maps it to an exit code. */
+/* Warns (stderr) when dev is online as system RAM: tagged capacity is
+ * there to be shared, and a host's kernel must not own shared memory. */
+void cli_warn_system_ram(struct tagdax_dev *dev);
 int cli_resolve_status(struct cli *cli, const struct tagdax_tag *tag, int rc,
 		       struct tagdax_dev *dev);
 /* Whether the admin table exists but cannot be read (says so on stderr). */

@@ -136,6 +136,7 @@ struct tagdax_ctx {
 	int inotify_fd;
 	bool enumerated;
 	struct tagdax_devlist devs;     /* full enumeration */
+	struct tag_note *notes;         /* why a tag's carrier is unusable */
 	struct devcache cache;          /* what resolve and identify returned */
 };
 
@@ -172,6 +173,18 @@ void devlist_free(struct tagdax_devlist *list);
  * object already cached for it (fresh is freed).  Never fails. */
 struct tagdax_dev *devcache_adopt(struct tagdax_ctx *ctx, struct tagdax_dev *fresh);
 void devcache_clear(struct tagdax_ctx *ctx);
+
+/* A provider saw a device carrying tag that cannot be used, and says why
+ * (tagdax_get_missing_reason()); the first note of a tag is kept.  Notes are
+ * dropped when a resolve, wait or rescan starts over. */
+struct tag_note {
+	struct tag_note *next;
+	struct tagdax_tag tag;
+	char text[];
+};
+void ctx_note(struct tagdax_ctx *ctx, const struct tagdax_tag *tag, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+void ctx_notes_clear(struct tagdax_ctx *ctx);
 
 /* sysfs.c: small, careful readers of attribute files.  Paths are relative to
  * the context's sysfs root ("bus/dax/devices/dax0.0/uuid"). */

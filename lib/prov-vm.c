@@ -142,13 +142,21 @@ static int read_window(struct tagdax_ctx *ctx, const char *bdf, struct vmrom_win
 		dbg(ctx, "%s: descriptor rejected: %s; ignored\n", bdf, why);
 		return -EINVAL;
 	}
+	/* Ours, but not usable (yet: a hot-plugged window's BAR is assigned a
+	 * moment after it appears): a note, not an error. */
 	if (bar2_size(ctx, bdf, &bar)) {
 		dbg(ctx, "%s: BAR 2 not assigned or resource2 missing; ignored\n", bdf);
+		ctx_note(ctx, &w->tag, "PCI device %s carries it, but the guest left its memory "
+			 "BAR (2) unassigned: its CPU's physical address space has no room "
+			 "for it; give the VM a CPU with more physical address bits "
+			 "(-cpu qemu64,phys-bits=42)", bdf);
 		return -ENODEV;
 	}
 	if (bar != w->size) {
 		dbg(ctx, "%s: descriptor says %" PRIu64 " bytes, BAR 2 has %" PRIu64 "; ignored\n",
 		    bdf, w->size, bar);
+		ctx_note(ctx, &w->tag, "PCI device %s carries it, but its BAR 2 has %" PRIu64
+			 " bytes where its descriptor says %" PRIu64, bdf, bar, w->size);
 		return -EINVAL;
 	}
 	return 0;
@@ -258,6 +266,8 @@ static int emit(struct tagdax_ctx *ctx, const struct window *set, unsigned int n
 	if (why) {
 		dbg(ctx, "tag %s: %s (%u found, %u expected); ignored\n", text, why, n,
 		    set[0].w.count);
+		ctx_note(ctx, &set[0].w.tag, "its ivshmem windows are not a usable set: %s "
+			 "(%u present, %u expected)", why, n, set[0].w.count);
 		return 0;
 	}
 	path = resource2_path(ctx, set[0].bdf);

@@ -59,6 +59,7 @@ TAGDAX_EXPORT void tagdax_rescan(struct tagdax_ctx *ctx)
 	ctx_close_dirs(ctx);
 	devlist_free(&ctx->devs);
 	devcache_clear(ctx);
+	ctx_notes_clear(ctx);
 	ctx->enumerated = false;
 }
 
@@ -218,6 +219,7 @@ TAGDAX_EXPORT int tagdax_resolve(struct tagdax_ctx *ctx, const struct tagdax_tag
 	*out = NULL;
 	if (tagdax_tag_is_null(tag))
 		return -EINVAL; /* the null tag names no allocation */
+	ctx_notes_clear(ctx); /* this resolve's scans say anew what they saw */
 	devlist_init(&candidates);
 	rc = fast_from_index(ctx, tag, &candidates);
 	if (rc == -ENOENT)

@@ -125,6 +125,15 @@ int tagdax_resolve(struct tagdax_ctx *ctx, const struct tagdax_tag *tag,
 		   struct tagdax_dev **dev);
 struct tagdax_dev *tagdax_dev_get_next_same_tag(struct tagdax_dev *dev);
 
+/*
+ * (LIBTAGDAX_1.3) Why the latest resolve, wait or enumeration found tag on no
+ * usable device although something carries it: a sentence naming the device
+ * and what keeps it from use (an ivshmem window whose BAR the guest left
+ * unassigned, an incomplete set of windows), or NULL when nothing was seen.
+ * Valid until the next resolve, wait, rescan or context change.
+ */
+const char *tagdax_get_missing_reason(struct tagdax_ctx *ctx, const struct tagdax_tag *tag);
+
 /* Like tagdax_resolve(), blocking until the tag can be resolved or timeout_ms
  * passes (-1 waits forever).  On timeout: -ETIMEDOUT, or -ENODEV (and *dev)
  * if by then the tag is on extents that no device has claimed. */

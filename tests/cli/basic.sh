@@ -56,4 +56,36 @@ contains "$ERR" "(run as root)"
 expect_rc 1 "$TAGDAX" resolve "$TAG"     # root reads it: an ivshmem device, not ours
 not_contains "$ERR" "option ROM"
 rm -rf "$T/sys/bus/pci"
+
+# A guest whose CPU left a tagged window's BAR unassigned (too few physical
+# address bits for the firmware to place it): "not found", and why.  The ROM
+# is what `vm args` gives QEMU for a table entry of the host.
+VM_TAG=0d3c2b1a-4f5e-4a6b-9c8d-7e6f5a4b3c2d
+truncate -s 8M "$T/vmmem"
+echo "$VM_TAG $T/vmmem 0 4M" > "$T/tags.conf"
+expect_rc 0 env TAGDAX_RUN_DIR="$T/host-run" "$TAGDAX" vm args "$VM_TAG"
+ROM=$(sed -n 's/.*romfile=\([^,]*\).*/\1/p' <<<"$OUT")
+[ -f "$ROM" ] || fail "vm args gave no ROM file: $OUT"
+rm "$T/tags.conf"                         # from here on we are the guest
+mkdir -p "$P"
+printf '0x1af4\n' > "$P/vendor"; printf '0x1110\n' > "$P/device"
+cp "$ROM" "$P/rom"
+bar2() { # bar2 START END: the resource file with BAR 2 at START..END
+	printf '0x00000000febfc000 0x00000000febfc0ff 0x0000000000040200\n'
+	printf '0x0000000000000000 0x0000000000000000 0x0000000000000000\n'
+	printf '0x%016x 0x%016x 0x000000000014220c\n' "$1" "$2"
+}
+bar2 0 0 > "$P/resource"
+UNASSIGNED="PCI device 0000:00:05.0 carries it, but the guest left its memory BAR (2) unassigned"
+expect_rc 1 "$TAGDAX" resolve "$VM_TAG"; contains "$ERR" "no device carries tag $VM_TAG"
+contains "$ERR" "$UNASSIGNED"; contains "$ERR" "phys-bits=42"
+expect_rc 1 "$TAGDAX" wait --timeout 0.2 "$VM_TAG"; contains "$ERR" "$UNASSIGNED"
+expect_rc 1 "$TAGDAX" resolve --json "$VM_TAG"
+contains "$(jq -r .error.desc <<< "$OUT")" "$UNASSIGNED"
+# once the firmware assigns it (pci=realloc, more address bits), it is found
+bar2 $((0xff00000000)) $((0xff00000000 + 4 * 1048576 - 1)) > "$P/resource"
+truncate -s 4M "$P/resource2"
+expect_rc 0 "$TAGDAX" resolve "$VM_TAG"; contains "$OUT" "$P/resource2"
+not_contains "$ERR" "unassigned"
+rm -rf "$T/sys/bus/pci"
 echo ok

@@ -171,6 +171,10 @@ echo "kmem"
 dax dax4.0 $A $((2 * MiB)) kmem
 expect_rc 0 "$TAGDAX" resolve --json $A
 json ".mode == \"kmem\" and .path == \"$T/dev/dax4.0\""
+# tagged capacity may be shared: system RAM mode is warned about
+contains "$ERR" "warning: dax4.0 is online as system RAM"
+contains "$ERR" "daxctl reconfigure-device --mode=devdax dax4.0"
+expect_rc 0 "$TAGDAX" resolve $A; contains "$ERR" "it may share its capacity"
 # a kmem device is online as system RAM: nothing to hand to a program
 expect_rc 5 "$TAGDAX" exec --tag $A -- true
 

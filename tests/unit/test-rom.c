@@ -341,6 +341,41 @@ static void bar_size_mismatch_ignored(void **state)
 	assert_string_equal(tagdax_dev_get_devname(dev), TAG_B);
 }
 
+/* A window whose BAR the guest never assigned is not found, and the
+ * library says why; once assigned, it is found and the reason is gone. */
+static void unassigned_bar_says_why(void **state)
+{
+	struct env *e = *state;
+	struct tagdax_tag tag;
+	struct tagdax_dev *dev;
+	const char *why;
+
+	add_window(e, "0000:00:05.0", window(TAG_A, 0, 1, 0, 2 * MiB, 2 * MiB), 'A');
+	assert_int_equal(tagdax_tag_parse(TAG_A, &tag), 0);
+	assert_int_equal(fake_write(&e->f, "sys/bus/pci/devices/0000:00:05.0/resource",
+		"0x00000000febfc000 0x00000000febfc0ff 0x0000000000040200\n"
+		"0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		"0x0000000000000000 0x0000000000000000 0x0000000000000000\n"), 0);
+	assert_int_equal(resolve(e, TAG_A, &dev), -ENOENT);
+	why = tagdax_get_missing_reason(e->ctx, &tag);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "0000:00:05.0"));
+	assert_non_null(strstr(why, "unassigned"));
+	assert_null(tagdax_get_missing_reason(e->ctx, &(struct tagdax_tag){ { 1 } }));
+
+	/* an incomplete set says so too */
+	add_window(e, "0000:00:06.0", window(TAG_B, 0, 2, 0, 2 * MiB, 4 * MiB), 'B');
+	assert_int_equal(resolve(e, TAG_B, &dev), -ENOENT);
+	assert_int_equal(tagdax_tag_parse(TAG_B, &tag), 0);
+	assert_non_null(strstr(tagdax_get_missing_reason(e->ctx, &tag), "1 present, 2 expected"));
+
+	/* the firmware assigns it: found, and no reason is left */
+	add_window(e, "0000:00:05.0", window(TAG_A, 0, 1, 0, 2 * MiB, 2 * MiB), 'A');
+	assert_int_equal(resolve(e, TAG_A, &dev), 0);
+	assert_int_equal(tagdax_tag_parse(TAG_A, &tag), 0);
+	assert_null(tagdax_get_missing_reason(e->ctx, &tag));
+}
+
 static void corrupt_and_foreign_ignored(void **state)
 {
 	struct env *e = *state;
@@ -426,6 +461,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stitched_in_window_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(bar_size_mismatch_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(corrupt_and_foreign_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(unassigned_bar_says_why, setup, teardown),
 		cmocka_unit_test_setup_teardown(incomplete_sets_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(listed_and_probed, setup, teardown),
 	};
