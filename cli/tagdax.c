@@ -69,19 +69,22 @@ bool cli_tag(const char *text, struct tagdax_tag *tag)
 	return false;
 }
 
+/* Seconds as a user writes them: "10", "0.5", or "-1" for none.  Not what
+ * strtod() also takes (1e3, 0x10, inf, blanks): a typo must not wait for
+ * ever. */
 bool parse_timeout(const char *text, int *ms)
 {
-	char *end;
-	double s = strtod(text, &end);
+	size_t whole = strspn(text, "0123456789"), frac = 0;
+	double s;
 
-	if (end == text || *end || isnan(s) || s > 2e6)
-		return false;
-	if (s < 0) {
-		if (s != -1)
-			return false;
+	if (!strcmp(text, "-1")) {
 		*ms = -1;
 		return true;
 	}
+	if (text[whole] == '.')
+		frac = strspn(text + whole + 1, "0123456789") + 1;
+	if ((!whole && frac < 2) || frac == 1 || text[whole + frac] || (s = strtod(text, NULL)) > 2e6)
+		return false;
 	*ms = (int)(s * 1000);
 	return true;
 }

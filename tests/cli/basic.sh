@@ -14,6 +14,12 @@ expect_rc 2 "$TAGDAX" resolve "$TAG" extra
 expect_rc 2 "$TAGDAX" resolve --bogus "$TAG"
 expect_rc 2 "$TAGDAX" --sysfs-root
 expect_rc 2 "$TAGDAX" wait "$TAG" --timeout soon; contains "$ERR" "bad timeout"
+# seconds are written as seconds: no exponents, hex, infinities or blanks
+for t in 1e3 0x10 inf " 5" "5 " 1. .5e1 -2 +3; do
+	expect_rc 2 "$TAGDAX" wait "$TAG" --timeout "$t"; contains "$ERR" "bad timeout"
+done
+expect_rc 1 "$TAGDAX" wait "$TAG" --timeout 0.05
+expect_rc 1 "$TAGDAX" wait "$TAG" --timeout .05
 expect_rc 2 "$TAGDAX" exec -- true;       contains "$ERR" "--tag"
 expect_rc 2 "$TAGDAX" udev-id
 expect_rc 1 "$TAGDAX" resolve "$TAG";     contains "$ERR" "no device carries tag $TAG"
