@@ -78,6 +78,9 @@ static const struct command {
 	  fm_initiate_add },
 	{ CCI_FM_INITIATE_DC_RELEASE, PORT_FM, 0, sizeof(struct cci_fm_dc_change_req),
 	  fm_initiate_release },
+	{ CCI_FM_ADD_REFERENCE, PORT_FM, 1, sizeof(struct cci_fm_tag_ref_req), fm_add_reference },
+	{ CCI_FM_REMOVE_REFERENCE, PORT_FM, 1, sizeof(struct cci_fm_tag_ref_req),
+	  fm_remove_reference },
 	{ CCI_FM_LIST_TAGS, PORT_FM, 1, sizeof(struct cci_fm_list_tags_req), fm_list_tags },
 };
 

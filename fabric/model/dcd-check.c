@@ -5,8 +5,10 @@
  * aligned and inside their regions, never free space at the same time,
  * allocated + quarantined + free = region; every extent a host holds or was offered is
  * exactly a cap; each cap's count equals the hosts that hold, were
- * offered, or are still revoking it; a revoking range's record (when it
- * was logged) is still in the host's log.
+ * offered, or are still revoking it, plus one when the FM references its
+ * tag; a revoking range's record (when it was logged) is still in the
+ * host's log; the FM's references are sorted, distinct, non-null tags, each
+ * naming at least one cap, all of them sharable.
  */
 #include <endian.h>
 #include <errno.h>
@@ -123,6 +125,32 @@ static int check_caps(const struct dcd *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* The FM's tag references, and the cap references they count for. */
+static int check_fm_refs(const struct dcd *d, uint32_t *refs, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < d->nfmref; i++) {
+		const uint8_t *tag = d->fmref[i].b;
+		uint32_t n = 0;
+
+		if (dcd_tag_is_null(tag))
+			return bad(err, errlen, "FM reference %u is on the null tag", i);
+		if (i && memcmp(d->fmref[i - 1].b, tag, 16) >= 0)
+			return bad(err, errlen, "FM references %u and %u are out of order", i - 1,
+				   i);
+		for (uint32_t k = 0; k < d->ncaps; k++) {
+			if (memcmp(d->caps[k].x.tag, tag, 16))
+				continue;
+			if (!d->region[d->caps[k].x.region].sharable)
+				return bad(err, errlen, "FM reference %u pins private cap %u", i, k);
+			refs[k]++;
+			n++;
+		}
+		if (!n)
+			return bad(err, errlen, "FM reference %u names no capacity", i);
+	}
+	return 0;
+}
+
 int dcd_check(const struct dcd *d, char *err, size_t errlen)
 {
 	uint32_t *refs;
@@ -134,6 +162,7 @@ int dcd_check(const struct dcd *d, char *err, size_t errlen)
 	refs = calloc(d->ncaps + 1, sizeof(*refs));
 	if (!refs)
 		return -ENOMEM;
+	rc = check_fm_refs(d, refs, err, errlen);
 	for (unsigned int hi = 0; hi < d->nhosts && !rc; hi++) {
 		const struct dcd_host *h = &d->host[hi];
 

@@ -73,6 +73,7 @@ void dcd_free(struct dcd *d)
 	free(d->host);
 	free(d->caps);
 	free(d->dirty);
+	free(d->fmref);
 	evlog_fini(&d->fmlog);
 	free(d);
 }

@@ -86,6 +86,10 @@ struct dcd_host {
 	struct evlog log;
 };
 
+struct dcd_tag {
+	uint8_t b[16];
+};
+
 struct dcd_region {
 	uint64_t base, length, block_size;
 	bool sharable, sanitize;
@@ -114,6 +118,11 @@ struct dcd {
 	 * of the allocator until dcd_sanitize_run() zeroes it. */
 	uint32_t ndirty, capdirty;
 	struct dcd_range *dirty;
+	/* Tags the FM holds a reference to (5606h), sorted, distinct: each
+	 * counts as one more reference on every cap with the tag, so the
+	 * capacity outlives its last host until 5607h (dcd-refs.c). */
+	uint32_t nfmref, capfmref;
+	struct dcd_tag *fmref;
 };
 
 /* ---- life cycle (dcd.c) ---- */
@@ -229,6 +238,19 @@ void dcd_group_kill(struct dcd *d, struct dcd_group *g, bool sanitize);
 /* Pop the oldest pending group. */
 void dcd_host_pop_group(struct dcd_host *h);
 
+/* The FM's tag references (dcd-refs.c).  Index of tag in d->fmref, or -1. */
+int dcd_fm_ref_find(const struct dcd *d, const uint8_t tag[16]);
+/* Take the FM's reference on tag (not held yet; its caps exist): one more
+ * reference on each of its caps.  Needs dcd_fm_ref_reserve(). */
+int dcd_fm_ref_reserve(struct dcd *d);
+void dcd_fm_ref_take(struct dcd *d, const uint8_t tag[16]);
+/* Drop the FM's (held) reference on tag: capacity nothing else references
+ * is freed (quarantined to be zeroed when a release asked for it or the
+ * region is configured so).  Needs dcd_reserve_caps(d, caps with the tag). */
+void dcd_fm_ref_drop(struct dcd *d, const uint8_t tag[16]);
+/* Caps with tag. */
+uint32_t dcd_tag_caps(const struct dcd *d, const uint8_t tag[16]);
+
 /* Chains of ranges (4802h/4803h More). */
 int dcd_chain_reserve(struct dcd_chain *c, uint32_t more);
 void dcd_chain_clear(struct dcd_chain *c);
@@ -257,6 +279,8 @@ int fm_set_region_config(struct dcd_call *c);
 int fm_get_extent_lists(struct dcd_call *c);
 int fm_initiate_add(struct dcd_call *c);
 int fm_initiate_release(struct dcd_call *c);
+int fm_add_reference(struct dcd_call *c);
+int fm_remove_reference(struct dcd_call *c);
 int fm_list_tags(struct dcd_call *c);
 
 int mbox_get_dc_config(struct dcd_call *c);

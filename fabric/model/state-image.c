@@ -7,7 +7,7 @@
  *   an image made with another configuration) | regions' block size,
  *   sanitize flag and free ranges | caps | quarantine (v2) | per host: generation, extent
  *   list, pending groups, More chains, revoking ranges (v3), event log | FM
- *   event log | u32 crc32
+ *   event log | the FM's tag references (v4) | u32 crc32
  *
  * The image is also what the tests compare to prove that a rejected
  * command changed nothing, so it holds every bit of mutable state.
@@ -23,8 +23,9 @@
 #include "state.h"
 
 static const char magic[8] = { 'T', 'D', 'X', 'D', 'C', 'D', 'S', 'T' };
-/* 2: the quarantine follows the caps; 3: each host's revoking ranges */
-#define STATE_VERSION 3
+/* 2: the quarantine follows the caps; 3: each host's revoking ranges;
+ * 4: the FM's tag references after the FM log */
+#define STATE_VERSION 4
 
 /* ---- little-endian writer and reader ---- */
 
@@ -234,6 +235,30 @@ static void put_host(struct wbuf *w, const struct dcd_host *h)
 	put_log(w, &h->log);
 }
 
+/* ---- the FM's tag references (v4): u32 count, 16-byte tags, sorted.
+ * The caps' counts above already include them; dcd_check() verifies the
+ * two agree. ---- */
+
+static void put_fm_refs(struct wbuf *w, const struct dcd *d)
+{
+	put32(w, d->nfmref);
+	for (uint32_t i = 0; i < d->nfmref; i++)
+		put(w, d->fmref[i].b, 16);
+}
+
+static void get_fm_refs(struct rbuf *r, struct dcd *d)
+{
+	uint32_t n = get_count(r, 16);
+
+	if (r->bad || dcd_reserve((void **)&d->fmref, &d->capfmref, n, sizeof(*d->fmref)) < 0) {
+		r->bad = true;
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		get(r, d->fmref[i].b, 16);
+	d->nfmref = n;
+}
+
 int dcd_serialize(const struct dcd *d, uint8_t **buf, size_t *len)
 {
 	struct wbuf w = { 0 };
@@ -262,6 +287,7 @@ int dcd_serialize(const struct dcd *d, uint8_t **buf, size_t *len)
 	for (unsigned int i = 0; i < d->nhosts; i++)
 		put_host(&w, &d->host[i]);
 	put_log(&w, &d->fmlog);
+	put_fm_refs(&w, d);
 	crc = (uint32_t)crc32(crc32(0, NULL, 0), w.p, (uInt)w.len);
 	put32(&w, crc);
 	if (w.oom) {
@@ -440,6 +466,8 @@ int dcd_deserialize(struct dcd *d, const uint8_t *buf, size_t len, char *err, si
 	for (unsigned int i = 0; i < d->nhosts && !r.bad; i++)
 		get_host(&r, &d->host[i], version);
 	get_log(&r, &d->fmlog);
+	if (version >= 4) /* before 4 the FM held no references */
+		get_fm_refs(&r, d);
 	if (r.bad || r.off != r.len) {
 		snprintf(err, errlen, "state image is malformed or was made with other log sizes");
 		return -EBADMSG;

@@ -30,6 +30,8 @@ enum cci_opcode {
 	CCI_FM_GET_DC_REGION_EXTENT_LISTS = 0x5603,
 	CCI_FM_INITIATE_DC_ADD = 0x5604,
 	CCI_FM_INITIATE_DC_RELEASE = 0x5605,
+	CCI_FM_ADD_REFERENCE = 0x5606,
+	CCI_FM_REMOVE_REFERENCE = 0x5607,
 	CCI_FM_LIST_TAGS = 0x5608,
 };
 
@@ -211,6 +213,13 @@ struct cci_fm_dc_change_req {
 _Static_assert(sizeof(struct cci_fm_dc_change_req) == 0x20, "5604h/5605h request head");
 _Static_assert(offsetof(struct cci_fm_dc_change_req, tag) == 0x0c, "tag at 0Ch");
 _Static_assert(offsetof(struct cci_fm_dc_change_req, extent_count) == 0x1c, "count at 1Ch");
+
+/* 5606h Dynamic Capacity Add Reference / 5607h Remove Reference: the
+ * request is the tag alone; no response payload. */
+struct cci_fm_tag_ref_req {
+	uint8_t tag[16];
+} CCI_PACKED;
+_Static_assert(sizeof(struct cci_fm_tag_ref_req) == 0x10, "5606h/5607h request");
 
 /* 5608h Dynamic Capacity List Tags */
 struct cci_fm_list_tags_req {

@@ -341,6 +341,83 @@ static void expect_quarantined(const struct t_daemon *t, bool yes)
 	}
 }
 
+/* The FM flag and bitmaps of tag in 5608h over fm; false when not listed. */
+static bool tag_listed(int fm, const uint8_t *tag, struct cci_fm_tag_entry *e)
+{
+	struct cci_fm_list_tags_req req = { 0, htole32(100) };
+	struct cci_fm_list_tags_rsp h;
+
+	assert_int_equal(td_cmd(fm, CCI_FM_LIST_TAGS, &req, sizeof(req), out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	memcpy(&h, out, sizeof(h));
+	for (uint32_t i = 0; i < le32toh(h.returned); i++) {
+		memcpy(e, out + sizeof(h) + i * sizeof(*e), sizeof(*e));
+		if (!memcmp(e->tag, tag, 16))
+			return true;
+	}
+	return false;
+}
+
+/* The famfs case end to end over fm.sock: shared capacity pinned by the FM
+ * keeps its bytes after its only host released it (with sanitize asked)
+ * and across a restart; 5607h then zeroes and frees it. */
+static void test_tag_reference_restart(void **state)
+{
+	struct t_daemon t;
+	struct cci_fm_tag_entry e;
+	uint64_t r[2] = { 0, 4 * MiB };
+	uint8_t *m;
+	int fm, a, nrec;
+	size_t n;
+
+	(void)state;
+	td_init(&t, fabric_test_config);
+	assert_true(td_start(&t, NULL));
+	fm = td_connect(&t, NULL);
+	a = td_connect(&t, "A");
+	n = t_add_req(buf, 10, CCI_ADD_FREE, 0, 4 * MiB, t_tag(7));
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	accept_pending(a, &nrec);
+	m = map_region(&t, 0, 4 * MiB);
+	memset(m, 0x5a, 4 * MiB);
+	assert_int_equal(td_cmd(fm, CCI_FM_ADD_REFERENCE, t_tag(7), 16, out, sizeof(out), &outlen),
+			 CCI_RC_SUCCESS);
+	assert_int_equal(outlen, 0);
+	n = t_release_req(buf, 10, CCI_RELEASE_TAG_BASED | CCI_RELEASE_SANITIZE, 0, t_tag(7));
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_RELEASE, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	assert_int_equal(td_cmd(a, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, false), NULL, 0,
+				&outlen),
+			 CCI_RC_SUCCESS);
+	close(fm);
+	close(a);
+	td_stop(&t);
+	assert_true(td_start(&t, NULL));
+	fm = td_connect(&t, NULL);
+	assert_true(tag_listed(fm, t_tag(7), &e));
+	assert_int_equal(e.flags, CCI_TAG_FM_REF);
+	for (unsigned int i = 0; i < 32; i++)
+		assert_int_equal(e.ref[i] | e.pending[i], 0);
+	for (size_t i = 0; i < 4 * MiB; i += 4096)
+		assert_int_equal(m[i], 0x5a);
+	/* Nobody else gets it by a new allocation. */
+	n = t_list_req(buf, 11, CCI_ADD_PRESCRIPTIVE, r, 1, t_tag(8));
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_INVALID_EXTENT_LIST);
+	assert_int_equal(td_cmd(fm, CCI_FM_REMOVE_REFERENCE, t_tag(7), 16, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	/* Zeroed before the answer (the release asked for it), and free. */
+	for (size_t i = 0; i < 4 * MiB; i += 4096)
+		assert_int_equal(m[i], 0);
+	assert_false(tag_listed(fm, t_tag(7), &e));
+	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
+			 CCI_RC_SUCCESS);
+	close(fm);
+	munmap(m, 4 * MiB);
+	td_cleanup(&t);
+}
+
 /* Zeroing fails (injected, region files): the released range stays out of
  * the allocator, listed, across a restart, until a retry zeroes it. */
 static void test_sanitize_failure_quarantines(void **state)
@@ -1217,6 +1294,7 @@ int main(void)
 		cmocka_unit_test(test_sanitize_failure_devdax),
 		cmocka_unit_test(test_file_backing),
 		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_tag_reference_restart),
 		cmocka_unit_test_setup_teardown(test_state_from_other_config, setup, teardown),
 	};
 

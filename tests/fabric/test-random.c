@@ -100,7 +100,7 @@ static void check_reloads(const struct dcd *d)
 static int step(struct dcd *d)
 {
 	struct dcd_host *h = &d->host[rand() % d->nhosts];
-	int port = (int)(h - d->host), action = rand() % 11;
+	int port = (int)(h - d->host), action = rand() % 12;
 	uint64_t r[64];
 	uint32_t n;
 	size_t len;
@@ -168,10 +168,19 @@ static int step(struct dcd *d)
 		buf[12] = (uint8_t)(rand() % 2);
 		rc = t_call(d, FM, CCI_FM_SET_DC_REGION_CONFIG, buf, 16);
 		break;
+	case 10: { /* the FM takes or drops a tag reference */
+		const uint8_t *tag = pick_tag();
+
+		memcpy(buf, tag ? tag : t_tag(0), 16);
+		rc = t_call(d, FM, rand() % 2 ? CCI_FM_ADD_REFERENCE : CCI_FM_REMOVE_REFERENCE, buf,
+			    16);
+		break;
+	}
 	default: { /* noise: a known opcode with random bytes */
-		static const uint16_t ops[] = { 0x0100, 0x0101, 0x4800, 0x4801, 0x4802, 0x4803,
-						0x5600, 0x5601, 0x5602, 0x5603, 0x5604, 0x5605 };
-		uint16_t op = ops[rand() % 12];
+		static const uint16_t ops[] = { 0x0100, 0x0101, 0x4800, 0x4801, 0x4802,
+						0x4803, 0x5600, 0x5601, 0x5602, 0x5603,
+						0x5604, 0x5605, 0x5606, 0x5607, 0x5608 };
+		uint16_t op = ops[rand() % (sizeof(ops) / sizeof(ops[0]))];
 
 		len = (size_t)(rand() % 120);
 		for (size_t i = 0; i < len; i++)
@@ -224,7 +233,7 @@ static void test_random(void **state)
 	for (unsigned int k = 0; k < 6; k++)
 		run(seed + k, 20000);
 	/* Every kind of command succeeded now and then. */
-	for (int a = 0; a < 11; a++) {
+	for (int a = 0; a < 12; a++) {
 		print_message("action %d: %u of %u succeeded\n", a, ok[a], tried[a]);
 		assert_true(ok[a] > 0);
 	}

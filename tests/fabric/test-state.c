@@ -22,6 +22,8 @@
 #include "fabric-test.h"
 #include "state.h"
 
+#include <zlib.h>
+
 #define FM DCD_PORT_FM
 #define A 0
 #define B 1
@@ -64,6 +66,13 @@ static struct dcd *busy_state(void)
 	d->host[A].log.first_overflow = 1;
 	d->host[A].log.last_overflow = 2;
 	d->region[1].sanitize = false;
+	/* capacity only the FM's reference keeps (5606h), and one held too */
+	t_add_accept(d, B, 0, 2 * MiB, t_tag(4));
+	memcpy(buf, t_tag(4), 16);
+	t_expect(d, FM, CCI_FM_ADD_REFERENCE, buf, 16, CCI_RC_SUCCESS);
+	t_host_release_tag(d, B, t_tag(4));
+	memcpy(buf, t_tag(1), 16);
+	t_expect(d, FM, CCI_FM_ADD_REFERENCE, buf, 16, CCI_RC_SUCCESS);
 	t_check(d);
 	return d;
 }
@@ -82,8 +91,11 @@ static void test_roundtrip(void **state)
 	assert_int_equal(e->host[C].accept.n, 1);
 	assert_int_equal(e->host[A].log.overflow_count, 3);
 	assert_false(e->region[1].sanitize);
-	assert_int_equal(e->caps[0].refs, 2);
+	assert_int_equal(e->caps[0].refs, 3); /* A, B and the FM */
 	assert_true(e->caps[0].sanitize);
+	assert_int_equal(e->nfmref, 2);
+	assert_memory_equal(e->fmref[0].b, t_tag(1), 16);
+	assert_memory_equal(e->fmref[1].b, t_tag(4), 16);
 	t_same(e, s);
 	t_free(e);
 	t_free(d);
@@ -125,6 +137,27 @@ static void test_damaged_images(void **state)
 		free(bad.buf);
 		dcd_free(e);
 	}
+	/* An FM reference that the caps' counts do not include, or on a tag
+	 * no capacity carries: refused as well. */
+	for (int k = 0; k < 2; k++) {
+		struct dcd *e = t_dcd();
+		struct t_snap bad;
+		uint8_t keep[16];
+
+		memcpy(keep, d->fmref[0].b, 16);
+		if (k)
+			memcpy(d->fmref[0].b, t_tag(0x77), 16);
+		else
+			d->caps[0].refs--;
+		bad = t_snap(d);
+		memcpy(d->fmref[0].b, keep, 16);
+		if (!k)
+			d->caps[0].refs++;
+		assert_int_equal(dcd_deserialize(e, bad.buf, bad.len, err, sizeof(err)), -EBADMSG);
+		assert_non_null(strstr(err, k ? "FM reference" : "references"));
+		free(bad.buf);
+		dcd_free(e);
+	}
 	/* Made with another configuration. */
 	{
 		struct dcd *e = t_dcd_json(
@@ -137,6 +170,36 @@ static void test_damaged_images(void **state)
 		dcd_free(e);
 	}
 	free(s.buf);
+	t_free(d);
+}
+
+/* A version 3 image (before FM references) loads: no references, the
+ * rest as it was.  Made from a v4 image of a state without references by
+ * dropping the (empty) reference section. */
+static void test_upgrade_v3(void **state)
+{
+	struct dcd *d = busy_state(), *e = t_dcd();
+	struct t_snap s;
+	uint32_t crc;
+	char err[256];
+
+	(void)state;
+	memcpy(buf, t_tag(1), 16);
+	t_expect(d, FM, CCI_FM_REMOVE_REFERENCE, buf, 16, CCI_RC_SUCCESS);
+	memcpy(buf, t_tag(4), 16);
+	t_expect(d, FM, CCI_FM_REMOVE_REFERENCE, buf, 16, CCI_RC_SUCCESS);
+	s = t_snap(d);
+	assert_int_equal(s.buf[8], 4); /* version, after the 8-byte magic */
+	s.buf[8] = 3;
+	s.len -= 8; /* the u32 reference count 0 and the crc */
+	crc = htole32((uint32_t)crc32(crc32(0, NULL, 0), s.buf, (uInt)s.len));
+	memcpy(s.buf + s.len, &crc, 4);
+	s.len += 4;
+	assert_int_equal(dcd_deserialize(e, s.buf, s.len, err, sizeof(err)), 0);
+	assert_int_equal(e->nfmref, 0);
+	free(s.buf);
+	t_same(e, t_snap(d));
+	t_free(e);
 	t_free(d);
 }
 
@@ -537,6 +600,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_damaged_images),
+		cmocka_unit_test(test_upgrade_v3),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_crash_points),
 		cmocka_unit_test(test_random_kills),

@@ -15,7 +15,7 @@
 
 #include "dcd.h"
 
-#define FUZZ_NOPS 12
+#define FUZZ_NOPS 15
 extern const uint16_t fuzz_opcodes[FUZZ_NOPS];
 
 /* Small limits, so that fuzzing reaches full logs and exhausted extents,

@@ -261,12 +261,18 @@ static void lifecycle(struct session *s)
 	cmd(s, 2, CCI_GET_DC_EXTENT_LIST,
 	    &(struct cci_dc_extent_list_req){ .extent_count = htole32(256) }, 8);
 	client_seed("dc-extents", 3, s->out, s->outlen, 1);
+	/* The FM pins tag a: it outlives both hosts, listed with the FM flag. */
+	cmd(s, 0, CCI_FM_ADD_REFERENCE, tag_a, 16);
 	change(s, CCI_FM_INITIATE_DC_RELEASE, 0, CCI_RELEASE_TAG_BASED, 0, 4 * MB, tag_a,
 	       UINT64_MAX);
 	save_state(s);
 	respond(s, 1, CCI_RELEASE_DC, 0, 4 * MB);
 	change(s, CCI_FM_INITIATE_DC_RELEASE, 1, CCI_RELEASE_TAG_BASED | CCI_RELEASE_FORCED, 0,
 	       4 * MB, tag_a, UINT64_MAX);
+	ack_first_event(s, 2);
+	save_state(s);
+	cmd(s, 0, CCI_FM_LIST_TAGS, &(struct cci_fm_list_tags_req){ 0, htole32(8) }, 8);
+	cmd(s, 0, CCI_FM_REMOVE_REFERENCE, tag_a, 16);
 	save_state(s);
 	session_end(s);
 }
