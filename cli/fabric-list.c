@@ -197,6 +197,10 @@ static void print_text(const struct view *v, struct fab *f)
 		       human(r->block, b), sharable ? "sharable" : "",
 		       sharable && sanitize ? "," : "", sanitize ? "sanitize-on-release" : "");
 	}
+	printf("\n%-16s %s\n", "HOST", "AGENT");
+	for (unsigned int h = 0; h < f->cfg->nhosts; h++)
+		printf("%-16s %s\n", f->cfg->hosts[h].name,
+		       fab_agent_alive(f->dir, f->cfg->hosts[h].name) ? "alive" : "dead");
 	printf("\n%-36s  %-6s %-8s %-7s %s\n", "TAG", "REGION", "SIZE", "EXTENTS", "HOSTS");
 	if (!v->n)
 		printf("(no allocations)\n");
@@ -346,6 +350,8 @@ static void print_view_json(const struct view *v, struct fab *f)
 
 		json_object_object_add(h, "id", json_object_new_int(f->cfg->hosts[i].id));
 		json_object_object_add(h, "name", json_object_new_string(f->cfg->hosts[i].name));
+		json_object_object_add(h, "agent_alive", json_object_new_boolean(
+			fab_agent_alive(f->dir, f->cfg->hosts[i].name)));
 		json_object_array_add(hosts, h);
 	}
 	for (size_t i = 0; i < v->n; i++)

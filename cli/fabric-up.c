@@ -1,32 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * tagdax fabric up / down.  The daemon and the host agents are forks of this
- * binary (there is no helper program to find), each in its own session, its
- * log file as stdout and stderr, every other inherited descriptor closed (a
- * caller's pipe held open by a daemon would hang the caller).  Each gets a
- * process name, tagdax-fabricd or tagdax-agent, which is also how `down`
- * and `up` tell a live fabric process from a recycled pid.
+ * tagdax fabric up / down.  The daemon and the host agents are the programs
+ * tagdax-fabricd and tagdax-agent, found beside this tagdax (the build tree
+ * and an install both keep the three together), else in the install's
+ * bindir; TAGDAX_FABRIC_BINDIR overrides both (tests).  Each is exec'd in
+ * its own session, its log file as stdout and stderr, every other inherited
+ * descriptor closed (a caller's pipe held open by a daemon would hang the
+ * caller).  Their process names, tagdax-fabricd and tagdax-agent (the
+ * programs' file names), are how `down` and `up` tell a live fabric
+ * process from a recycled pid.  `up` starts only what is missing: under a
+ * live daemon, the agents that are not running.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "fabric.h"
 #include "file.h"
-#include "agent.h"
-#include "fabricd.h"
 
 #define DAEMON_NAME "tagdax-fabricd"
 #define AGENT_NAME "tagdax-agent"
@@ -127,18 +130,41 @@ struct job {
 	char config[PATH_MAX + 16];
 };
 
-static int run_job(struct job *j)
+/* Where the program name is: TAGDAX_FABRIC_BINDIR, the directory of the
+ * running tagdax, or the install's bindir; false if none has it. */
+static bool program_path(const char *name, char *path, size_t len)
 {
-	if (!j->host)
-		return fabricd_run(j->dir, j->config);
-	return agent_run(j->dir, j->host);
+	const char *env = getenv("TAGDAX_FABRIC_BINDIR");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(path, len, "%s/%s", env, name);
+		return access(path, X_OK) == 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(path, len, "%s/%s", dirname(self), name);
+		if (access(path, X_OK) == 0)
+			return true;
+	}
+	snprintf(path, len, "%s/%s", TAGDAX_BINDIR, name);
+	return access(path, X_OK) == 0;
 }
 
-/* Forks a detached fabric process logging to log. */
+/* Starts a detached fabric program logging to log. */
 static pid_t spawn(struct job *j, const char *log, const char *name)
 {
+	char path[PATH_MAX + 64];
 	pid_t pid;
 
+	if (!program_path(name, path, sizeof(path))) {
+		fprintf(stderr, "tagdax: cannot find the program %s (looked in %s, beside "
+			"tagdax and in %s)\n", name, getenv("TAGDAX_FABRIC_BINDIR") ?
+			"$TAGDAX_FABRIC_BINDIR" : "-", TAGDAX_BINDIR);
+		return -1;
+	}
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -151,9 +177,13 @@ static pid_t spawn(struct job *j, const char *log, const char *name)
 	    dup2(out, 2) < 0)
 		_exit(1);
 	close_range(3, ~0u, 0);
-	prctl(PR_SET_NAME, name);
-	signal(SIGPIPE, SIG_IGN);
-	_exit(run_job(j) ? 1 : 0);
+	signal(SIGPIPE, SIG_IGN); /* kept across exec: a log on a closed pipe */
+	if (j->host)
+		execl(path, name, "--dir", j->dir, "--host", j->host, (char *)NULL);
+	else
+		execl(path, name, "--dir", j->dir, "--config", j->config, (char *)NULL);
+	fprintf(stderr, "tagdax: cannot run %s: %s\n", path, strerror(errno));
+	_exit(127);
 }
 
 /* Prints the last lines of a log after a failed start. */
@@ -268,6 +298,16 @@ static bool lock_held(const char *fmt, const char *dir, const char *host)
 	held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	close(fd);
 	return held;
+}
+
+/* The host's agent runs and serves: its pid file names a live
+ * tagdax-agent and its instance lock is held (a pid file left by an agent
+ * killed with SIGKILL names a dead or recycled pid, and nobody holds the
+ * lock). */
+bool fab_agent_alive(const char *dir, const char *host)
+{
+	return proc_alive(agent_pid(dir, host), AGENT_NAME) &&
+	       lock_held("%s/hosts/%s/agent.lock", dir, host);
 }
 
 static bool any_lock_held(struct fab *f)
@@ -514,8 +554,8 @@ static bool start_daemon(struct fab *f, int timeout_ms, pid_t *pid)
 
 	snprintf(j.config, sizeof(j.config), "%s/config.json", f->dir);
 	snprintf(log, sizeof(log), "%s/fabricd.log", f->dir);
-	/* the daemon writes its own pid file; its stderr goes to its log too,
-	 * so that nothing it prints (a crash report) is lost */
+	/* the daemon writes its own pid file; it logs to stderr, which is
+	 * DIR/fabricd.log, so nothing it prints (a crash report) is lost */
 	*pid = spawn(&j, log, DAEMON_NAME);
 	if (*pid < 0)
 		return false;
@@ -526,49 +566,95 @@ static bool start_daemon(struct fab *f, int timeout_ms, pid_t *pid)
 	return false;
 }
 
-static bool start_agents(struct fab *f, int timeout_ms)
+/* Starts the agents of the hosts (all, or only_missing: those whose agent
+ * lock nobody holds) and waits until they serve; pids[i] is the agent it
+ * started for host i (0: none), *n how many. */
+static bool start_agents(struct fab *f, int timeout_ms, bool only_missing,
+			 pid_t pids[FABRIC_MAX_HOSTS], unsigned int *n)
 {
-	pid_t pids[FABRIC_MAX_HOSTS];
 	struct job j = { .dir = f->dir };
 	char log[PATH_MAX + 64];
+	bool ok = true;
 
+	*n = 0;
 	for (unsigned int i = 0; i < f->cfg->nhosts; i++) {
-		snprintf(log, sizeof(log), "%s/hosts/%s", f->dir, f->cfg->hosts[i].name);
+		j.host = f->cfg->hosts[i].name;
+		if (only_missing && lock_held("%s/hosts/%s/agent.lock", f->dir, j.host))
+			continue;
+		snprintf(log, sizeof(log), "%s/hosts/%s", f->dir, j.host);
 		mkdir_p(log);
 		strcat(log, "/agent.log");
-		j.host = f->cfg->hosts[i].name;
 		pids[i] = spawn(&j, log, AGENT_NAME);
-		if (pids[i] < 0)
-			return false;
+		if (pids[i] < 0) {
+			pids[i] = 0; /* never kill(-1, ...) below */
+			ok = false;
+			break;
+		}
+		(*n)++;
 	}
-	for (unsigned int i = 0; i < f->cfg->nhosts; i++) {
+	for (unsigned int i = 0; ok && i < f->cfg->nhosts; i++) {
 		j.host = f->cfg->hosts[i].name;
-		if (!wait_ready(pids[i], timeout_ms, agent_ready, &j)) {
+		if (pids[i] && !wait_ready(pids[i], timeout_ms, agent_ready, &j)) {
 			snprintf(log, sizeof(log), "%s/hosts/%s/agent.log", f->dir, j.host);
 			fprintf(stderr, "tagdax: the agent of host %s did not come up\n", j.host);
 			show_log(log);
-			/* an agent writes its pid file only once it serves */
-			for (unsigned int k = 0; k < f->cfg->nhosts; k++)
-				kill(pids[k], SIGTERM);
-			return false;
+			ok = false;
 		}
 	}
-	return true;
+	/* an agent writes its pid file only once it serves: stop those we
+	 * started, by the pids we know, and nothing that ran before */
+	for (unsigned int i = 0; !ok && i < f->cfg->nhosts; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	return ok;
+}
+
+/* Under a live daemon: starts the agents that are missing, touches nothing
+ * else.  The running fabric keeps its configuration. */
+static int up_missing(struct fab *f, const char *text, int timeout_ms)
+{
+	char path[PATH_MAX + 16], *running;
+	pid_t pids[FABRIC_MAX_HOSTS] = { 0 };
+	unsigned int started;
+	bool same;
+
+	snprintf(path, sizeof(path), "%s/config.json", f->dir);
+	running = read_all(path);
+	same = running && !strcmp(running, text);
+	free(running);
+	if (!same) {
+		fprintf(stderr, "tagdax: a fabric is already running in %s (daemon pid %d) with "
+			"another configuration; 'tagdax fabric down --dir %s' stops it\n", f->dir,
+			(int)daemon_pid(f->dir), f->dir);
+		return EXIT_NOTFOUND;
+	}
+	if (!start_agents(f, timeout_ms, true, pids, &started))
+		return EXIT_NOTFOUND;
+	if (!started) {
+		fprintf(stderr, "tagdax: the fabric in %s is already running (daemon pid %d, every "
+			"host's agent alive); nothing to start\n", f->dir, (int)daemon_pid(f->dir));
+		return EXIT_NOTFOUND;
+	}
+	printf("fabric in %s: daemon pid %d was running; started %u agent%s (", f->dir,
+	       (int)daemon_pid(f->dir), started, started == 1 ? "" : "s");
+	for (unsigned int i = 0, k = 0; i < f->cfg->nhosts; i++)
+		if (pids[i])
+			printf("%s%s", k++ ? ", " : "", f->cfg->hosts[i].name);
+	printf(")\n");
+	return EXIT_OK;
 }
 
 static int up_in(struct fab *f, const char *text, int timeout_ms)
 {
 	char path[PATH_MAX + 16];
+	pid_t pids[FABRIC_MAX_HOSTS] = { 0 };
+	unsigned int started;
 	pid_t daemon;
 	bool gone, ok;
 	int rc;
 
-	if (fm_answers(f->dir) || proc_alive(daemon_pid(f->dir), DAEMON_NAME)) {
-		fprintf(stderr, "tagdax: a fabric is already running in %s (daemon pid %d); "
-			"'tagdax fabric down --dir %s' stops it\n", f->dir, (int)daemon_pid(f->dir),
-			f->dir);
-		return EXIT_NOTFOUND;
-	}
+	if (fm_answers(f->dir) || proc_alive(daemon_pid(f->dir), DAEMON_NAME))
+		return up_missing(f, text, timeout_ms);
 	stop_all(f, 5000, &gone); /* agents a crashed run left behind */
 	if (!gone) {
 		fprintf(stderr, "tagdax: a process of an earlier fabric in %s still holds its lock "
@@ -584,7 +670,7 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 	}
 	ok = start_daemon(f, timeout_ms, &daemon);
 	mark_backing(f->dir); /* what the daemon made is this fabric's, up or not */
-	if (!ok || !start_agents(f, timeout_ms)) {
+	if (!ok || !start_agents(f, timeout_ms, false, pids, &started)) {
 		stop_all(f, 2000, &gone);
 		remove_runtime(f);
 		return EXIT_NOTFOUND;

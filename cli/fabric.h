@@ -49,6 +49,9 @@ uint64_t fab_now_ns(void);
 int64_t fab_now_ms(void);
 int64_t fab_deadline(int timeout_ms);
 
+/* The host's agent runs and serves (fabric-up.c). */
+bool fab_agent_alive(const char *dir, const char *host);
+
 /* Sub-commands */
 int fabric_up(struct cli *cli, int argc, char **argv);
 int fabric_down(struct cli *cli, int argc, char **argv);

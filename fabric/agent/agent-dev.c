@@ -61,7 +61,7 @@ struct agent_dev *dev_find_extent(struct agent *a, const struct fmc_extent *e)
 {
 	for (struct agent_dev *d = a->devs; d; d = d->next)
 		for (uint32_t i = 0; i < d->n; i++)
-			if (dcd_overlap(d->ext[i].dpa, d->ext[i].len, e->dpa, e->len))
+			if (cci_overlap(d->ext[i].dpa, d->ext[i].len, e->dpa, e->len))
 				return d;
 	return NULL;
 }

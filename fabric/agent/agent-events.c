@@ -138,14 +138,14 @@ static const char *add_policy(struct agent *a, const struct fmc_extent *ext, uin
 			return "an extent is not block aligned";
 		if (memcmp(ext[i].tag, ext[0].tag, 16))
 			return "the extents of one group carry different tags";
-		if (a->regions[r].sharable && dcd_tag_is_null(ext[i].tag))
+		if (a->regions[r].sharable && cci_tag_is_null(ext[i].tag))
 			return "sharable capacity must carry a tag";
 		if (strcmp(a->regions[r].path, a->regions[r0].path))
 			return "the extents lie in different backing memory";
 		if (dev_find_extent(a, &ext[i]))
 			return "an extent overlaps a device this host already has";
 	}
-	if (!dcd_tag_is_null(ext[0].tag) && dev_find_tag(a, ext[0].tag))
+	if (!cci_tag_is_null(ext[0].tag) && dev_find_tag(a, ext[0].tag))
 		return "this host already has a device with that tag";
 	return NULL;
 }
@@ -230,7 +230,7 @@ static bool covered(const struct agent_dev *d, const struct fmc_extent *ext, uin
 static bool release_overlaps(const struct agent_release *r, const struct fmc_extent *e)
 {
 	for (uint32_t i = 0; i < r->n; i++)
-		if (dcd_overlap(r->ext[i].dpa, r->ext[i].len, e->dpa, e->len))
+		if (cci_overlap(r->ext[i].dpa, r->ext[i].len, e->dpa, e->len))
 			return true;
 	return false;
 }

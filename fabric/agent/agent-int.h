@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dcd.h" /* dcd_overlap, dcd_tag_is_null: the same library */
+#include "cci-codec.h" /* cci_overlap, cci_tag_is_null */
 #include "fmclient.h"
 
 #define AGENT_REGIONS 8

@@ -180,7 +180,7 @@ static void publish_rest(struct agent *a, struct fmc_extent *list, uint32_t n,
 	if (rest)
 		qsort(rest, m, sizeof(*rest), by_tag_seq);
 	for (uint32_t i = 0, j; rest && i < m; i = j) {
-		for (j = i + 1; j < m && !dcd_tag_is_null(rest[i].tag) &&
+		for (j = i + 1; j < m && !cci_tag_is_null(rest[i].tag) &&
 				!memcmp(rest[j].tag, rest[i].tag, 16); j++)
 			;
 		dev_publish(a, rest + i, j - i);

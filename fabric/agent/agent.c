@@ -26,6 +26,8 @@
 #include "agent.h"
 #include "cci-codec.h"
 #include "fabric-config.h"
+#include "log.h"
+#include "notify.h"
 
 #define CALL_TIMEOUT_MS 5000
 #define CONNECT_WAIT_MS 10000
@@ -33,18 +35,12 @@
 
 void agent_log(struct agent *a, const char *fmt, ...)
 {
-	struct timespec ts;
-	struct tm tm;
 	va_list ap;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
-	fprintf(stderr, "%02d:%02d:%02d.%03ld agent %s: ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		ts.tv_nsec / 1000000, a->host ? a->host : "?");
+	(void)a; /* the host is in every line already (util_log_init) */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	util_vlog(LOG_INFO, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 const char *agent_rc_text(int rc)
@@ -411,14 +407,18 @@ int agent_run(const char *dir, const char *host)
 	}
 	if (rc == 0 && (rc = write_pid(&a)) == 0) {
 		agent_log(&a, "serving host %s", host);
+		/* attached: its devices are recovered and events flow */
+		util_notify("READY=1\nSTATUS=serving host");
 		rc = serve(&a);
+		util_notify("STOPPING=1");
 	}
 	if (stop)
 		rc = 0;
 	if (rc == -EINVAL)
-		fprintf(stderr, "agent: bad fabric directory or host name\n");
+		util_log(LOG_ERR, "bad fabric directory or host name");
 	else
-		agent_log(&a, "stopped%s%s", rc ? ": " : "", rc ? strerror(-rc) : "");
+		util_log(rc ? LOG_ERR : LOG_INFO, "stopped%s%s", rc ? ": " : "",
+			 rc ? strerror(-rc) : "");
 	agent_free(&a, lock >= 0);
 	if (lock >= 0)
 		close(lock);

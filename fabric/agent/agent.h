@@ -12,8 +12,10 @@
 
 /* Runs the agent of host `host` in fabric directory `dir` (absolute) until
  * SIGTERM or SIGINT (returns 0) or until the daemon is gone for good
- * (returns 1).  Logs to stderr.  Writes DIR/hosts/NAME/agent.pid once it has
- * recovered its devices and is serving events. */
+ * (returns 1).  Logs to stderr (util/log.h).  Once it has recovered its
+ * devices and is serving events it writes DIR/hosts/NAME/agent.pid and
+ * tells a service manager READY=1; STOPPING=1 when it stops.  The
+ * tagdax-agent program (agent/main.c) runs it in the foreground. */
 int agent_run(const char *dir, const char *host);
 
 #endif /* TAGDAX_FABRIC_AGENT_H */

@@ -19,25 +19,18 @@
 #include <unistd.h>
 
 #include "fabricd-int.h"
+#include "log.h"
 #include "fabricd.h"
 #include "state.h"
 
 void fabricd_log(struct server *s, const char *fmt, ...)
 {
-	char line[1024];
-	struct tm tm;
-	time_t now = time(NULL);
-	size_t n;
 	va_list ap;
 
-	localtime_r(&now, &tm);
-	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S fabricd: ", &tm);
+	(void)s;
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	util_vlog(LOG_INFO, fmt, ap);
 	va_end(ap);
-	strcat(line, "\n");
-	if (s->logfd >= 0 && write(s->logfd, line, strlen(line)) < 0)
-		s->logfd = -1;
 }
 
 /* ---- state ---- */

@@ -63,7 +63,7 @@ struct server {
 	unsigned int maxconns;
 	bool accept_paused;
 	bool evicting; /* logged once */
-	int sigfd, logfd, pidfd;
+	int sigfd, pidfd;
 	unsigned long sanitize_fail; /* test hook: zeroings still to fail */
 	bool quarantine_listed;      /* DIR/quarantine exists */
 	uint8_t *rsp;

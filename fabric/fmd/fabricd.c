@@ -25,19 +25,20 @@
 
 #include "fabricd-int.h"
 #include "fabricd.h"
+#include "log.h"
+#include "notify.h"
 #include "state.h"
 
-/* Startup failures go to stderr (the CLI shows them) and to the log. */
+/* Startup failures are errors in the log (standard error: the CLI shows
+ * the log's last lines, journald keeps them under systemd). */
 static int startup_error(struct server *s, int rc, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
+	(void)s;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	util_vlog(LOG_ERR, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "tagdax fabric daemon: %s\n", msg);
-	fabricd_log(s, "%s", msg);
 	return rc;
 }
 
@@ -330,8 +331,6 @@ static int start(struct server *s, const char *dir, const char *config_path)
 	rc = lock_pidfile(s);
 	if (rc)
 		return rc;
-	pathf(err, sizeof(err), "%s/fabricd.log", s->dir);
-	s->logfd = open(err, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	rc = prepare_dirs(s);
 	if (rc)
 		return rc;
@@ -394,8 +393,6 @@ static void stop(struct server *s)
 		unlink(path); /* still holding the lock: no one else wrote it */
 		close(s->pidfd);
 	}
-	if (s->logfd >= 0)
-		close(s->logfd);
 }
 
 int fabricd_run(const char *dir, const char *config_path)
@@ -406,7 +403,7 @@ int fabricd_run(const char *dir, const char *config_path)
 
 	if (!s)
 		return -ENOMEM;
-	s->sigfd = s->logfd = s->pidfd = -1;
+	s->sigfd = s->pidfd = -1;
 	for (unsigned int i = 0; i < FABRIC_MAX_REGIONS; i++)
 		s->backing.fd[i] = -1;
 	/* Signals arrive through a signalfd, so block them first. */
@@ -417,8 +414,14 @@ int fabricd_run(const char *dir, const char *config_path)
 	fabric_crash_setup();
 	rc = start(s, dir, config_path);
 	if (!rc) {
+		/* every socket listens: clients (and agents) may come */
+		util_notify("READY=1\nSTATUS=serving the fabric");
 		rc = serve(s);
-		fabricd_log(s, rc ? "stopped on an unrecoverable error" : "stopped");
+		util_notify("STOPPING=1");
+		if (rc)
+			util_log(LOG_ERR, "stopped on an unrecoverable error");
+		else
+			fabricd_log(s, "stopped");
 	}
 	stop(s);
 	sigprocmask(SIG_SETMASK, &old, NULL);

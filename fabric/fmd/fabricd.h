@@ -12,14 +12,15 @@
  * Serve the fabric in DIR until SIGTERM or SIGINT: FM API on DIR/fm.sock,
  * one mailbox (DIR/hosts/NAME/mbox.sock) and one notification socket
  * (DIR/hosts/NAME/irq.sock) per host, state in DIR/state, DIR/layout.
- * config_path NULL serves the embedded sample configuration.  Blocks; the
- * CLI forks and detaches first.  Writes DIR/fabricd.pid (and holds a lock
- * on it while serving) and logs to DIR/fabricd.log.
+ * config_path NULL serves the embedded sample configuration.  Blocks (the
+ * tagdax-fabricd program, fabric/fmd/main.c, runs it in the foreground).
+ * Writes DIR/fabricd.pid (and holds a lock on it while serving), logs to
+ * standard error (util/log.h) and tells a service manager READY=1 once
+ * every socket listens, STOPPING=1 when it stops (util/notify.h).
  *
  * Returns 0 after a clean stop, or a negative errno when the fabric could
  * not start (bad configuration, another daemon serving DIR (-EBUSY), state
- * from another configuration (-ESTALE), sockets); the reason is written to
- * stderr and to the log.
+ * from another configuration (-ESTALE), sockets); the reason is logged.
  */
 int fabricd_run(const char *dir, const char *config_path);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cci-codec.h"
 #include "dcd.h"
 
 uint64_t dcd_intersect(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -20,7 +21,7 @@ uint64_t dcd_intersect(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 
 bool dcd_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
-	return a < b + blen && b < a + alen;
+	return cci_overlap(a, alen, b, blen);
 }
 
 uint64_t dcd_host_covered(const struct dcd_host *h, uint64_t dpa, uint64_t len)

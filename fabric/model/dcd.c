@@ -130,9 +130,7 @@ int dcd_region_of(const struct dcd *d, uint64_t dpa, uint64_t len)
 
 bool dcd_tag_is_null(const uint8_t tag[16])
 {
-	static const uint8_t zero[16];
-
-	return !memcmp(tag, zero, 16);
+	return cci_tag_is_null(tag);
 }
 
 int dcd_cap_find(const struct dcd *d, uint64_t dpa)

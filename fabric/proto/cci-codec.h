@@ -72,4 +72,21 @@ void cci_stream_consume(struct cci_stream *s);
 /* Bytes buffered that do not yet form a message. */
 size_t cci_stream_buffered(const struct cci_stream *s);
 
+/* What the FM, the device and a host all say about extents: two ranges
+ * [a, a+alen) and [b, b+blen) share a byte; a tag is the null UUID
+ * (untagged capacity).  Here, not in the device model, so that the host
+ * agent needs only the protocol. */
+static inline bool cci_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static inline bool cci_tag_is_null(const uint8_t tag[16])
+{
+	for (int i = 0; i < 16; i++)
+		if (tag[i])
+			return false;
+	return true;
+}
+
 #endif /* TAGDAX_FABRIC_CCI_CODEC_H */

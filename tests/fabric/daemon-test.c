@@ -2,6 +2,7 @@
 /* Running the real daemon in tests (see daemon-test.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -52,7 +53,8 @@ bool td_start(struct t_daemon *t, const char *crash)
 	t->pid = fork();
 	assert_true(t->pid >= 0);
 	if (t->pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
+		char log[PATH_MAX];
+		int logfd;
 
 		/* A failed assertion skips td_cleanup: the daemon must not
 		 * outlive the test (it would hold the runner's pipe open). */
@@ -62,9 +64,12 @@ bool td_start(struct t_daemon *t, const char *crash)
 			setenv("TAGDAX_FABRICD_CRASH", crash, 1);
 		else
 			unsetenv("TAGDAX_FABRICD_CRASH");
-		/* Startup errors go to stderr; keep the test output readable. */
-		if (devnull >= 0 && !getenv("TAGDAX_TEST_VERBOSE"))
-			dup2(devnull, 2);
+		/* The daemon logs to stderr: into DIR/fabricd.log, as `tagdax
+		 * fabric up` does, to keep the test output readable. */
+		snprintf(log, sizeof(log), "%s/fabricd.log", t->dir);
+		logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (logfd >= 0 && !getenv("TAGDAX_TEST_VERBOSE"))
+			dup2(logfd, 2);
 		_exit(fabricd_run(t->dir, t->config) == 0 ? 0 : 1);
 	}
 	for (int i = 0; i < 1000; i++) {

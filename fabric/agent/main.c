@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tagdax-agent: the agent of one emulated host, in the foreground (a
+ * service manager or `tagdax fabric up` detaches it), logging to standard
+ * error, telling systemd READY=1 once it has attached to the daemon and
+ * recovered its devices.
+ *
+ * The host is named either by --dir DIR --host NAME or by --host-dir
+ * DIR/hosts/NAME, the host's own directory: a single path is what a
+ * systemd template instance can carry (tagdax-agent@.service, %f).
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "config.h"
+#include "log.h"
+#include "notify.h"
+
+#define PROGRAM "tagdax-agent"
+
+enum { RUN_OK = 0, RUN_FAILED = 1, RUN_USAGE = 2 };
+
+static const char usage_text[] =
+	"usage: " PROGRAM " --dir DIR --host NAME\n"
+	"       " PROGRAM " --host-dir DIR/hosts/NAME\n"
+	"Run the agent of emulated host NAME of the fabric in DIR in the foreground\n"
+	"until SIGTERM: accept offered capacity, publish it as devices, release it.\n"
+	"  -d, --dir DIR        the fabric directory (default: $TAGDAX_FABRIC)\n"
+	"  -H, --host NAME      the host (default: $TAGDAX_HOST)\n"
+	"      --host-dir PATH  DIR/hosts/NAME, both in one path (for systemd units)\n"
+	"  -h, --help           this text;  --version  the version\n"
+	"Logs go to standard error.  Exit: 0 stopped cleanly, 1 could not start or\n"
+	"lost the daemon for good, 2 invalid usage.  See tagdax-agent(8).\n";
+
+/* DIR/hosts/NAME -> dir, host; false if the path is not of that shape. */
+static bool split_host_dir(const char *path, char *dir, size_t len, const char **host)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (!slash || !slash[1] || slash - path < 7 || strncmp(slash - 6, "/hosts", 6))
+		return false;
+	n = (size_t)(slash - 6 - path);
+	if (n == 0 || n >= len)
+		return false;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	*host = slash + 1;
+	return true;
+}
+
+static int usage(const char *why)
+{
+	fprintf(stderr, PROGRAM ": %s\nTry '" PROGRAM " --help'\n", why);
+	return RUN_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "host-dir", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = getenv("TAGDAX_FABRIC"), *host = getenv("TAGDAX_HOST");
+	char split[PATH_MAX];
+	int opt;
+
+	util_log_init(PROGRAM, NULL);
+	while ((opt = getopt_long(argc, argv, "d:H:h", opts, NULL)) != -1) {
+		if (opt == 'd') {
+			dir = optarg;
+		} else if (opt == 'H') {
+			host = optarg;
+		} else if (opt == 'p') {
+			if (!split_host_dir(optarg, split, sizeof(split), &host))
+				return usage("--host-dir takes DIR/hosts/NAME");
+			dir = split;
+		} else if (opt == 'h') {
+			fputs(usage_text, stdout);
+			return RUN_OK;
+		} else if (opt == 'V') {
+			printf(PROGRAM " " TAGDAX_VERSION "%s\n",
+			       util_notify_supported() ? "" : " (without systemd notification)");
+			return RUN_OK;
+		} else {
+			fprintf(stderr, "Try '" PROGRAM " --help'\n");
+			return RUN_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage("unexpected arguments");
+	if (!dir || !*dir || !host || !*host)
+		return usage("needs --dir DIR and --host NAME (or --host-dir)");
+	if (dir[0] != '/')
+		return usage("the fabric directory must be an absolute path");
+	util_log_init(PROGRAM, host);
+	return agent_run(dir, host) ? RUN_FAILED : RUN_OK;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Readiness for the service manager: sd_notify(3) when tagdax is built
+ * with libsystemd, nothing otherwise (and nothing when NOTIFY_SOCKET is
+ * unset, as outside systemd).  state is "READY=1", "STOPPING=1", ...
+ */
+#ifndef TAGDAX_UTIL_NOTIFY_H
+#define TAGDAX_UTIL_NOTIFY_H
+
+#include <stdbool.h>
+
+void util_notify(const char *state);
+/* Whether this build can notify at all (for --version). */
+bool util_notify_supported(void);
+
+#endif
