@@ -633,7 +633,7 @@ static int up_missing(struct fab *f, const char *text, int timeout_ms)
 	if (!started) {
 		fprintf(stderr, "tagdax: the fabric in %s is already running (daemon pid %d, every "
 			"host's agent alive); nothing to start\n", f->dir, (int)daemon_pid(f->dir));
-		return EXIT_NOTFOUND;
+		return EXIT_ALREADY;
 	}
 	printf("fabric in %s: daemon pid %d was running; started %u agent%s (", f->dir,
 	       (int)daemon_pid(f->dir), started, started == 1 ? "" : "s");

@@ -134,7 +134,7 @@ a2=$(cat "$D/hosts/A/agent.pid")
 # the restarted agent serves: A accepts capacity
 expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 2M
 # nothing missing: nothing started
-expect_rc 1 "$TAGDAX" fabric up --dir "$D"
+expect_rc 7 "$TAGDAX" fabric up --dir "$D"
 contains "$ERR" "nothing to start"
 [ "$(cat "$D/hosts/A/agent.pid")" = "$a2" ] || fail "a second up touched A's agent"
 expect_rc 0 "$TAGDAX" fabric down --dir "$D"

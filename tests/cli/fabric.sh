@@ -11,8 +11,8 @@
 
 fabric_up
 
-# A second `up` on a running fabric is refused.
-expect_rc 1 "$TAGDAX" fabric up --dir "$D"
+# A second `up` on a running fabric: it is already so (exit 7).
+expect_rc 7 "$TAGDAX" fabric up --dir "$D"
 contains "$ERR" "already running"
 
 # Sharable capacity for A: a tag is made up, A resolves it, B does not.
