@@ -744,6 +744,34 @@ static bool safe_above(const char *dir)
 	}
 }
 
+/* Every link on the way to DIR, as spelled, is ours or root's: another
+ * user's link (in a sticky /tmp they may replace it) could point DIR
+ * elsewhere after the canonical ancestors were checked. */
+static bool safe_links(const char *given)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t len = strlen(given);
+
+	if (len >= sizeof(path))
+		return false;
+	for (size_t i = 1; i <= len; i++) {
+		if (i < len && given[i] != '/')
+			continue;
+		memcpy(path, given, i);
+		path[i] = '\0';
+		if (lstat(path, &st))
+			return errno == ENOENT; /* the rest is made by us */
+		if (S_ISLNK(st.st_mode) && st.st_uid != 0 && st.st_uid != geteuid()) {
+			fprintf(stderr, "tagdax: %s is a symbolic link owned by uid %u: its owner "
+				"could point the fabric directory elsewhere\n", path,
+				(unsigned int)st.st_uid);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* DIR as given: not a link (whoever owns the link chooses the fabric). */
 static bool safe_given(const char *given)
 {
@@ -755,6 +783,8 @@ static bool safe_given(const char *given)
 			given);
 		return false;
 	}
+	if (!safe_links(given))
+		return false;
 	if (snprintf(parent, sizeof(parent), "%s", given) >= (int)sizeof(parent))
 		return false;
 	slash = strrchr(parent, '/');

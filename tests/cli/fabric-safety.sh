@@ -33,7 +33,17 @@ rm -f "$D"; mkdir "$T/theirs"; chown 65534 "$T/theirs"
 expect_rc 2 "$TAGDAX" fabric up --dir "$T/theirs/fab"
 contains "$ERR" "above the fabric directory, could be changed by another user"
 [ ! -e "$T/theirs/fab" ] || fail "fabric up made its directory under another user's"
-rm -rf "$T/real" "$T/theirs"
+# a link on the way to DIR that another user owns (in a sticky directory as
+# /tmp, they may replace it at will) could point DIR elsewhere later
+mkdir "$T/mine"; ln -s "$T/mine" "$T/their-link"; chown -h 65534 "$T/their-link"
+expect_rc 2 "$TAGDAX" fabric up --dir "$T/their-link/fab"
+contains "$ERR" "$T/their-link is a symbolic link owned by uid 65534"
+[ ! -e "$T/mine/fab" ] || fail "fabric up made its directory through another user's link"
+# ours (or root's) is fine
+chown -h 0 "$T/their-link"
+expect_rc 0 "$TAGDAX" fabric up --dir "$T/their-link/fab"
+expect_rc 0 "$TAGDAX" fabric down --dir "$T/their-link/fab" --purge
+rm -rf "$T/real" "$T/theirs" "$T/mine" "$T/their-link"
 # in a safe directory, files it writes replace what is at their names
 rm -rf "$D"; mkdir "$D"; : > "$T/target"
 ln -s "$T/target" "$D/config.json.tmp"; ln -s "$T/target" "$D/fabricd.log"
