@@ -128,6 +128,7 @@ struct job {
 	const char *dir;
 	const char *host; /* NULL: the daemon */
 	char config[PATH_MAX + 16];
+	int status; /* wait status once it exited, else -1 */
 };
 
 /* Where the program name is: TAGDAX_FABRIC_BINDIR, the directory of the
@@ -217,12 +218,13 @@ static bool fm_answers(const char *dir)
 }
 
 /* Waits until the child is ready (ready() true) or has died. */
+/* Waits until ready(j), or until pid exits (its status in j->status). */
 static bool wait_ready(pid_t pid, int timeout_ms, bool (*ready)(struct job *), struct job *j)
 {
 	int64_t deadline = fab_deadline(timeout_ms);
 
 	while (fab_now_ms() < deadline) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
+		if (waitpid(pid, &j->status, WNOHANG) == pid)
 			return false;
 		if (ready(j))
 			return true;
@@ -547,9 +549,11 @@ static char *config_text(const char *file, const char *dir, struct fabric_config
 	return text;
 }
 
-static bool start_daemon(struct fab *f, int timeout_ms, pid_t *pid)
+/* Starts the daemon and waits until it serves; *usage is set when it
+ * exited saying the configuration cannot be served (exit 2). */
+static bool start_daemon(struct fab *f, int timeout_ms, pid_t *pid, bool *usage)
 {
-	struct job j = { .dir = f->dir };
+	struct job j = { .dir = f->dir, .status = -1 };
 	char log[PATH_MAX + 16];
 
 	snprintf(j.config, sizeof(j.config), "%s/config.json", f->dir);
@@ -561,6 +565,7 @@ static bool start_daemon(struct fab *f, int timeout_ms, pid_t *pid)
 		return false;
 	if (wait_ready(*pid, timeout_ms, daemon_ready, &j))
 		return true;
+	*usage = j.status != -1 && WIFEXITED(j.status) && WEXITSTATUS(j.status) == 2;
 	fprintf(stderr, "tagdax: the fabric daemon did not come up\n");
 	show_log(log);
 	return false;
@@ -644,8 +649,10 @@ static int up_missing(struct fab *f, const char *text, int timeout_ms)
 	return EXIT_OK;
 }
 
-static int up_in(struct fab *f, const char *text, int timeout_ms)
+/* fresh: this `up` made DIR, and a failed start removes it again. */
+static int up_in(struct fab *f, const char *text, int timeout_ms, bool fresh)
 {
+	bool usage = false;
 	char path[PATH_MAX + 16];
 	pid_t pids[FABRIC_MAX_HOSTS] = { 0 };
 	unsigned int started;
@@ -668,12 +675,14 @@ static int up_in(struct fab *f, const char *text, int timeout_ms)
 		fprintf(stderr, "tagdax: cannot write %s: %s\n", path, strerror(-rc));
 		return EXIT_SYSTEM;
 	}
-	ok = start_daemon(f, timeout_ms, &daemon);
+	ok = start_daemon(f, timeout_ms, &daemon, &usage);
 	mark_backing(f->dir); /* what the daemon made is this fabric's, up or not */
 	if (!ok || !start_agents(f, timeout_ms, false, pids, &started)) {
 		stop_all(f, 2000, &gone);
 		remove_runtime(f);
-		return EXIT_NOTFOUND;
+		if (fresh && gone)
+			purge(f); /* nothing ran in it: leave no trace */
+		return usage ? EXIT_USAGE : EXIT_NOTFOUND;
 	}
 	printf("fabric up in %s: daemon pid %d, %u host%s (", f->dir, (int)daemon,
 	       f->cfg->nhosts, f->cfg->nhosts == 1 ? "" : "s");
@@ -823,6 +832,7 @@ int fabric_up(struct cli *cli, int argc, char **argv)
 	struct up_opts o;
 	struct fab f = { .fm.fd = -1 };
 	char *text = NULL;
+	bool fresh = false;
 	int rc = parse_opts(cli, argc, argv, &o, true);
 
 	if (rc)
@@ -837,7 +847,8 @@ int fabric_up(struct cli *cli, int argc, char **argv)
 	} else if (!safe_given(o.dir)) {
 		fprintf(stderr, "tagdax: refusing to run a fabric in %s\n", o.dir);
 		rc = EXIT_USAGE;
-	} else if (mkdir_p(o.dir) || !realpath(o.dir, f.dir)) {
+	} else if ((fresh = access(o.dir, F_OK) != 0, mkdir_p(o.dir)) ||
+		   !realpath(o.dir, f.dir)) {
 		fprintf(stderr, "tagdax: %s: %s\n", o.dir, strerror(errno));
 		rc = EXIT_SYSTEM;
 	} else if (strpbrk(f.dir, " \t\n#")) {
@@ -847,8 +858,10 @@ int fabric_up(struct cli *cli, int argc, char **argv)
 	} else if (!safe_fabric_dir(f.dir, f.cfg)) {
 		rc = EXIT_USAGE;
 	} else {
-		rc = up_in(&f, text, o.timeout_ms);
+		rc = up_in(&f, text, o.timeout_ms, fresh);
 	}
+	if (rc == EXIT_USAGE && fresh && *f.dir)
+		rmdir(f.dir); /* refused: leave no trace */
 	free(text);
 	fab_close(&f);
 	return rc;

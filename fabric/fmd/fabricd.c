@@ -335,8 +335,9 @@ static int start(struct server *s, const char *dir, const char *config_path)
 	if (rc)
 		return rc;
 	rc = backing_open(&s->backing, s->dir, &s->cfg, err, sizeof(err));
-	if (rc)
-		return startup_error(s, rc, "backing memory: %s", err);
+	if (rc) /* -EINVAL: the configuration asks for what is not there */
+		return startup_error(s, s->cfg.backing == FABRIC_BACKING_FILE ? -EINVAL : rc,
+				     "backing memory: %s", err);
 	rc = backing_write_layout(&s->backing, s->dir);
 	if (rc)
 		return startup_error(s, rc, "%s/layout: %s", s->dir, strerror(-rc));

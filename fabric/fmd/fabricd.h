@@ -19,8 +19,9 @@
  * every socket listens, STOPPING=1 when it stops (util/notify.h).
  *
  * Returns 0 after a clean stop, or a negative errno when the fabric could
- * not start (bad configuration, another daemon serving DIR (-EBUSY), state
- * from another configuration (-ESTALE), sockets); the reason is logged.
+ * not start (bad configuration, or backing memory that is missing or too
+ * small for it (-EINVAL), another daemon serving DIR (-EBUSY), state from
+ * another configuration (-ESTALE), sockets); the reason is logged.
  */
 int fabricd_run(const char *dir, const char *config_path);
 

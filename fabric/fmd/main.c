@@ -158,5 +158,6 @@ int main(int argc, char **argv)
 	rc = settle_config(dir, config, path, sizeof(path));
 	if (rc)
 		return rc;
-	return fabricd_run(dir, path) ? RUN_FAILED : RUN_OK;
+	rc = fabricd_run(dir, path);
+	return rc == -EINVAL ? RUN_USAGE : rc ? RUN_FAILED : RUN_OK;
 }

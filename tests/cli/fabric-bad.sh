@@ -31,6 +31,22 @@ expect_rc 2 "$TAGDAX" fabric up --dir "$T/other" --config "$T/bad.json"
 contains "$ERR" "bad.json"
 [ ! -e "$T/other" ] || fail "a bad configuration left $T/other behind"
 expect_rc 2 "$TAGDAX" fabric up --dir "$T/other" --config "$T/missing.json"
+# so does backing memory that is not there, or too small for the regions:
+# said plainly, and the directory `up` made for it is gone again
+printf '{ "hosts": [ { "id": 0, "name": "A" } ], "regions": [ { "base": "0", "length": "4M",
+  "block_size": "2M" } ], "backing": { "type": "file", "path": "%s", "offset": "0" } }\n' \
+	"$T/mem" >"$T/file.json"
+expect_rc 2 "$TAGDAX" fabric up --dir "$T/other" --config "$T/file.json"
+contains "$ERR" "$T/mem: No such file or directory"
+[ ! -e "$T/other" ] || fail "a missing backing file left $T/other behind"
+truncate -s 2M "$T/mem"
+expect_rc 2 "$TAGDAX" fabric up --dir "$T/other" --config "$T/file.json"
+contains "$ERR" "needs 4194304 bytes"
+[ ! -e "$T/other" ] || fail "a backing file too small left $T/other behind"
+truncate -s 4M "$T/mem"
+expect_rc 0 "$TAGDAX" fabric up --dir "$T/other" --config "$T/file.json"
+expect_rc 0 "$TAGDAX" fabric down --dir "$T/other" --purge
+[ -f "$T/mem" ] || fail "down --purge removed the backing file it was given"
 
 # Usage and syntax, refused before the fabric is asked.
 bad 2 "is not a tag" add --dir "$D" --host A --size 2M --tag 5be13bce-1d7a-4c1e-9b2f
