@@ -10,9 +10,12 @@
  *              allocator holding 100,000 live extents, against 100
  *   bandwidth  read and write bandwidth through tagdax_map() of fabric
  *              capacity against anonymous memory of the same size
+ *   commits    add+release cycles/s over raw FM API calls with 100 and with
+ *              100,000 live extents, 16 hosts against 1 (fabric-commits.c)
  *
  * The fabric is started with the tagdax binary of the same build, in a
- * directory on tmpfs.  Usage: fabric [--ops N] [--size MiB]
+ * directory on tmpfs.  Usage: fabric [--ops N] [--size MiB] [--cycles N]
+ * [--live N] [--only commits]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +35,7 @@
 #include <tagdax/tagdax.h>
 
 #include "alloc.h"
+#include "fabric-commits.h"
 #include "fmclient.h"
 
 #define MiB ((size_t)1 << 20)
@@ -413,7 +417,8 @@ static void bench_bandwidth(size_t size)
 
 int main(int argc, char **argv)
 {
-	unsigned int ops = 400;
+	unsigned int ops = 400, cycles = 20000, live = 100000;
+	bool only_commits = false;
 	size_t size = 512 * MiB;
 	double p50_1, p50_16, p50_w, ops_1, ops_16, ops_w, small, big;
 
@@ -422,12 +427,23 @@ int main(int argc, char **argv)
 			ops = (unsigned int)strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--size"))
 			size = strtoull(argv[i + 1], NULL, 10) * MiB;
+		else if (!strcmp(argv[i], "--cycles"))
+			cycles = (unsigned int)strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--live"))
+			live = (unsigned int)strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--only"))
+			only_commits = !strcmp(argv[i + 1], "commits");
 	}
-	if (!ops || size < 2 * MiB || size % (2 * MiB)) {
-		fprintf(stderr, "usage: fabric [--ops N] [--size MiB (a multiple of 2)]\n");
+	if (!ops || !cycles || live < 100 || size < 2 * MiB || size % (2 * MiB)) {
+		fprintf(stderr, "usage: fabric [--ops N] [--size MiB (a multiple of 2)] "
+			"[--cycles N] [--live N (>= 100)] [--only commits]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (only_commits) {
+		bench_commits(cycles, live);
+		return 0;
+	}
 	printf("latency: FM add until the host resolves the tag; add+release cycles\n");
 	bench_latency(1, ops, false, &p50_1, &ops_1);
 	bench_latency(16, ops, false, &p50_16, &ops_16);
@@ -441,5 +457,6 @@ int main(int argc, char **argv)
 	       "(ratio %.2f)\n", small, big, big / small);
 	printf("bandwidth: through tagdax_map() of fabric capacity vs anonymous memory\n");
 	bench_bandwidth(size);
+	bench_commits(cycles, live);
 	return 0;
 }

@@ -4,7 +4,9 @@
  * answered one at a time and in order; a peer that does not read its
  * answers is not read from until it does (and is dropped past a bound).  A
  * command that changed the state is saved before it is answered and before
- * any host is notified.  An oversized message is answered with Invalid
+ * any host is notified: the changes of one poll round are journaled with one
+ * append and one fdatasync (group commit), and every answer given after a
+ * change waits for it.  An oversized message is answered with Invalid
  * Payload Length and its payload skipped, so the stream stays in step; a
  * message whose category is not Request is answered with Invalid Input.
  */
@@ -35,7 +37,11 @@ void fabricd_log(struct server *s, const char *fmt, ...)
 
 /* ---- state ---- */
 
-int fabricd_persist(struct server *s)
+/* A checkpoint is due once the journal outgrows the image (and
+ * checkpoint_at, 1 MiB): the
+ * image's cost is spread over at least as many bytes of records, so a
+ * commit costs O(its record) on average whatever the state's size. */
+int fabricd_checkpoint(struct server *s)
 {
 	uint8_t *img;
 	size_t len;
@@ -43,34 +49,57 @@ int fabricd_persist(struct server *s)
 
 	if (rc)
 		return rc;
-	rc = state_save(s->statedir, img, len);
-	if (rc) {
-		free(img);
-		return rc;
+	rc = journal_checkpoint(&s->j, img, len);
+	free(img);
+	if (rc == 0)
+		s->imagelen = len;
+	return rc;
+}
+
+/* Make the queued records durable: an append, or a checkpoint when the
+ * journal cannot be appended to (a failed append could not be cut back,
+ * or a checkpoint could not reset it). */
+static int commit(struct server *s)
+{
+	uint64_t due = s->imagelen > s->checkpoint_at ? s->imagelen : s->checkpoint_at;
+	int rc;
+
+	if (s->commit_fail) {
+		s->commit_fail--;
+		return -EIO;
 	}
-	free(s->saved);
-	s->saved = img;
-	s->savedlen = len;
+	if (s->j.need_reset)
+		return fabricd_checkpoint(s);
+	rc = journal_commit(&s->j);
+	if (rc)
+		return rc;
+	if ((uint64_t)s->j.size > due && (rc = fabricd_checkpoint(s)) < 0)
+		/* The journal still holds everything: retried at the next commit. */
+		fabricd_log(s, "checkpoint failed (%s): the journal grows on", strerror(-rc));
 	return 0;
 }
 
-/* Back to the image on disk after a failed save: clients only ever see
+/* Back to the state on disk after a failed commit: clients only ever see
  * state that is saved. */
 static int rollback(struct server *s)
 {
+	struct journal_stats st;
 	char err[256];
 	struct dcd *nd = dcd_new(&s->cfg);
 
+	journal_discard(&s->j);
 	if (!nd)
 		return -ENOMEM;
 	dcd_set_sanitizer(nd, fabricd_sanitize, s);
-	if (dcd_deserialize(nd, s->saved, s->savedlen, err, sizeof(err)) < 0) {
+	if (state_load(s->statedir, nd, s->j.size, &st, err, sizeof(err)) < 0) {
 		fabricd_log(s, "rollback failed: %s", err);
 		dcd_free(nd);
 		return -EIO;
 	}
 	dcd_free(s->d);
 	s->d = nd;
+	if (!st.stale)
+		s->j.seq = st.records;
 	return 0;
 }
 
@@ -150,10 +179,25 @@ static void publish_quarantine(struct server *s)
 
 void fabricd_settle(struct server *s)
 {
-	uint32_t failed, freed = dcd_sanitize_run(s->d, &failed);
-	int rc;
+	struct dcd_range *before = NULL, *gone = NULL;
+	uint32_t failed, freed, n = s->d->ndirty, ngone = 0;
+	int rc = 0;
 
-	if (freed && (rc = fabricd_persist(s)) < 0) {
+	/* Which ranges this run frees is what the journal records. */
+	if (n && (!(before = malloc(n * sizeof(*before))) || !(gone = malloc(n * sizeof(*gone))))) {
+		free(before);
+		return; /* out of memory: they stay quarantined until the next run */
+	}
+	if (n)
+		memcpy(before, s->d->dirty, n * sizeof(*before));
+	freed = dcd_sanitize_run(s->d, &failed);
+	for (uint32_t i = 0, k = 0; freed && i < n; i++) {
+		if (k < s->d->ndirty && s->d->dirty[k].dpa == before[i].dpa)
+			k++;
+		else
+			gone[ngone++] = before[i];
+	}
+	if (freed && ((rc = journal_sanitized(&s->j, gone, ngone)) < 0 || (rc = commit(s)) < 0)) {
 		/* Zeroed but not saved as free: back to quarantine, zeroed again
 		 * next time. */
 		fabricd_log(s, "saving state failed (%s) after zeroing released capacity",
@@ -161,9 +205,11 @@ void fabricd_settle(struct server *s)
 		if (rollback(s) < 0)
 			s->fatal = true;
 	}
-	if (freed)
+	else if (freed)
 		fabricd_log(s, "%u zeroed range%s returned to the allocator", freed,
 			    freed == 1 ? "" : "s");
+	free(before);
+	free(gone);
 	if (!s->fatal)
 		publish_quarantine(s);
 }
@@ -225,6 +271,8 @@ void fabricd_conn_close(struct conn *c)
 
 void fabricd_conn_flush(struct conn *c)
 {
+	if (c->held)
+		return;
 	while (c->outoff < c->outlen) {
 		ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -243,7 +291,7 @@ void fabricd_conn_flush(struct conn *c)
 	c->since = fabricd_now_ms(); /* the answer left: progress */
 }
 
-static void conn_queue(struct conn *c, const uint8_t *buf, size_t len)
+static void conn_queue(struct conn *c, const uint8_t *buf, size_t len, bool hold)
 {
 	if (c->outlen + len > MAX_QUEUED) {
 		fabricd_conn_close(c);
@@ -265,6 +313,7 @@ static void conn_queue(struct conn *c, const uint8_t *buf, size_t len)
 	}
 	memcpy(c->out + c->outlen, buf, len);
 	c->outlen += len;
+	c->held = hold;
 	fabricd_conn_flush(c);
 }
 
@@ -295,6 +344,8 @@ static void notify_all(struct server *s)
 	s->d->fmlog.notify = false;
 }
 
+static void commit_failed(struct server *s);
+
 static const char *port_name(const struct server *s, const struct conn *c)
 {
 	return c->kind == CONN_FM ? "fm" : s->d->host[c->host].name;
@@ -306,12 +357,18 @@ static void answer(struct server *s, struct conn *c, const struct cci_msg *req, 
 	struct cci_msg *m = (struct cci_msg *)s->rsp;
 
 	cci_msg_init(m, CCI_RESPONSE, req->tag, cci_msg_opcode(req), outlen, (uint16_t)rc);
-	conn_queue(c, s->rsp, sizeof(*m) + outlen);
+	/* After a change not yet durable, every answer waits for the commit:
+	 * a client must never see state that a crash could still undo. */
+	if (!journal_pending(&s->j))
+		fabric_crash_point("reply");
+	conn_queue(c, s->rsp, sizeof(*m) + outlen, journal_pending(&s->j));
 }
 
 static void handle(struct server *s, struct conn *c, const struct cci_msg *req, size_t len)
 {
 	uint16_t op = cci_msg_opcode(req);
+	int port = c->kind == CONN_FM ? DCD_PORT_FM : c->host;
+	uint64_t clock = evlog_now_ns();
 	size_t outlen = 0;
 	bool changed = false;
 	int rc;
@@ -319,26 +376,78 @@ static void handle(struct server *s, struct conn *c, const struct cci_msg *req, 
 	if (cci_msg_category(req) != CCI_REQUEST) {
 		rc = CCI_RC_INVALID_INPUT; /* only requests are served */
 	} else {
-		rc = dcd_dispatch(s->d, c->kind == CONN_FM ? DCD_PORT_FM : c->host, op,
-				  req->payload, len - sizeof(*req), s->rsp + sizeof(*req),
-				  FABRICD_MAX_RESPONSE, &outlen, &changed);
+		/* The records it logs carry this time, also when replayed. */
+		evlog_clock_pin(clock);
+		rc = dcd_dispatch(s->d, port, op, req->payload, len - sizeof(*req),
+				  s->rsp + sizeof(*req), FABRICD_MAX_RESPONSE, &outlen, &changed);
+		evlog_clock_pin(0);
 	}
-	if (changed && (rc = fabricd_persist(s)) < 0) {
-		fabricd_log(s, "saving state failed (%s): command %04xh undone", strerror(-rc), op);
-		/* the ranges it freed were not zeroed: the rollback keeps the data */
-		if (rollback(s) < 0)
-			s->fatal = true;
+	if (changed && journal_cmd(&s->j, port, op, (uint16_t)rc, clock, req->payload,
+				   len - sizeof(*req), s->rsp + sizeof(*req), outlen) < 0) {
+		fabricd_log(s, "journaling command %04xh failed: undone with the round", op);
+		commit_failed(s);
 		rc = CCI_RC_INTERNAL;
 		outlen = 0;
 		changed = false;
 	}
-	if (changed && !s->fatal)
-		fabricd_settle(s); /* saved: quarantined capacity may be zeroed now */
 	if (changed || rc != CCI_RC_SUCCESS)
 		fabricd_log(s, "%s: %04xh: %s", port_name(s, c), op, cci_retcode_name((uint16_t)rc));
-	fabric_crash_point("reply");
 	answer(s, c, req, rc, outlen);
-	if (changed)
+}
+
+/* Every held answer goes out (after the "reply" crash point). */
+static void release_held(struct server *s)
+{
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+
+		if (!c->held)
+			continue;
+		fabric_crash_point("reply");
+		c->held = false;
+		if (!c->closed)
+			fabricd_conn_flush(c);
+	}
+}
+
+/* The round's changes are undone: back to the state on disk, and each
+ * held answer becomes Internal Error (an answer that only read state read
+ * a state that is gone). */
+static void commit_failed(struct server *s)
+{
+	if (rollback(s) < 0)
+		s->fatal = true;
+	for (unsigned int i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+		struct cci_msg *m = (struct cci_msg *)c->out;
+
+		if (!c->held || c->outlen < sizeof(*m))
+			continue;
+		cci_msg_init(m, CCI_RESPONSE, m->tag, cci_msg_opcode(m), 0, CCI_RC_INTERNAL);
+		c->outlen = sizeof(*m);
+	}
+}
+
+void fabricd_commit_round(struct server *s)
+{
+	int rc;
+
+	if (!journal_pending(&s->j)) {
+		release_held(s);
+		return;
+	}
+	if ((rc = commit(s)) < 0) {
+		fabricd_log(s, "saving state failed (%s): the round's commands are undone",
+			    strerror(-rc));
+		/* the ranges they freed were not zeroed: the rollback keeps the data */
+		commit_failed(s);
+		release_held(s);
+		return;
+	}
+	if (!s->fatal)
+		fabricd_settle(s); /* saved: quarantined capacity may be zeroed now */
+	release_held(s);
+	if (!s->fatal)
 		notify_all(s);
 }
 
@@ -471,6 +580,8 @@ bool fabricd_reap(struct server *s)
 		/* A More chain never spans connections: a host that reconnects
 		 * (an agent restarted mid-chain) sends its whole answer again. */
 		if (c->kind == CONN_MBOX && s->d && dcd_host_drop_chains(&s->d->host[c->host])) {
+			if (journal_drop_chains(&s->j, (unsigned int)c->host) < 0)
+				s->j.need_reset = true; /* the next commit writes it all */
 			fabricd_log(s, "%s: mailbox closed: unfinished More chain dropped",
 				    s->d->host[c->host].name);
 			dropped = true;
@@ -480,9 +591,12 @@ bool fabricd_reap(struct server *s)
 		free(c);
 	}
 	s->nconns = kept;
-	if (dropped && (rc = fabricd_persist(s)) < 0)
-		/* The image on disk keeps the chain: loading drops it again. */
+	if (dropped && (rc = commit(s)) < 0) {
+		/* The state on disk keeps the chain (loading drops it again), and
+		 * the next commit writes the whole state, without it. */
 		fabricd_log(s, "saving state failed (%s) after dropping a More chain",
 			    strerror(-rc));
+		s->j.need_reset = true;
+	}
 	return kept < before;
 }

@@ -13,6 +13,7 @@
 #include "cci-codec.h"
 #include "fabric-config.h"
 #include "dcd.h"
+#include "journal.h"
 
 /* Connections served at once when RLIMIT_NOFILE allows more (each costs a
  * descriptor and a poll slot); the config's max_connections may lower it. */
@@ -29,6 +30,9 @@ struct conn {
 	uint8_t *out;
 	size_t outlen, outoff, outcap;
 	bool closed;
+	/* The answer in out waits for the round's journal commit: nothing is
+	 * answered before the changes it may have seen are durable. */
+	bool held;
 	/* Monotonic ms of the last progress: accepted, a request answered, an
 	 * answer fully sent.  Bytes of a request do not count, so a peer
 	 * trickling one byte at a time still meets the message deadline. */
@@ -48,8 +52,10 @@ struct server {
 	struct fabric_config cfg;
 	struct fabric_backing backing;
 	struct dcd *d;
-	uint8_t *saved; /* the image on disk, to roll back to if a save fails */
-	size_t savedlen;
+	struct journal j;      /* DIR/state: checkpoint image + journal */
+	size_t imagelen;       /* bytes of the last checkpoint */
+	uint64_t checkpoint_at; /* journal bytes that make a checkpoint due */
+	unsigned long commit_fail; /* test hook: commits still to fail */
 	struct listener *ls;
 	unsigned int nls;
 	struct conn **conns; /* room for maxconns + nls: see fabricd_conn_accept */
@@ -72,9 +78,13 @@ struct server {
 
 void fabricd_log(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Save the state image; on failure the caller rolls back to the image on
- * disk so that clients only ever see saved state. */
-int fabricd_persist(struct server *s);
+/* Write the whole state as a checkpoint (and start an empty journal). */
+int fabricd_checkpoint(struct server *s);
+/* End of a poll round: make the journaled changes durable (one append and
+ * one fdatasync for all of them), then release the held answers and notify
+ * hosts; on failure every change of the round is undone and its answer is
+ * Internal Error, so clients only ever see saved state. */
+void fabricd_commit_round(struct server *s);
 
 /* The daemon's sanitizer (arg: the server): zeroes backing memory, logs a
  * failure. */

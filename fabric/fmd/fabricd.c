@@ -75,26 +75,30 @@ static int mkdir_p(const char *path, mode_t mode)
 
 /* ---- state ---- */
 
+/* The checkpoint with the journal replayed over it; then a fresh
+ * checkpoint, so the daemon starts with an empty journal. */
 static int load_state(struct server *s)
 {
-	char err[256];
-	bool dropped = false;
-	int rc = state_read(s->statedir, &s->saved, &s->savedlen);
+	struct journal_stats st;
+	char err[512];
+	int rc;
 
-	if (rc == -ENOENT)
-		return fabricd_persist(s); /* a fresh fabric: save its empty state */
-	if (rc)
-		return startup_error(s, rc, "%s/%s: %s", s->statedir, STATE_FILE, strerror(-rc));
-	rc = dcd_deserialize(s->d, s->saved, s->savedlen, err, sizeof(err));
-	if (rc)
-		return startup_error(s, rc, "%s/%s: %s", s->statedir, STATE_FILE, err);
+	journal_init(&s->j, s->statedir);
+	rc = state_load(s->statedir, s->d, -1, &st, err, sizeof(err));
+	if (rc && rc != -ENOENT) /* -ENOENT: a fresh fabric, its empty state */
+		return startup_error(s, rc, "%s: %s", s->statedir, err);
+	if (st.records || st.dropped)
+		fabricd_log(s, "state: %u journal record%s replayed, %zu bytes of an unfinished "
+			    "record dropped", st.records, st.records == 1 ? "" : "s", st.dropped);
 	/* No mailbox is connected yet, so no More chain is going on: one saved
 	 * by a daemon that died mid-chain would only clash with the restarted
 	 * agent's whole answer. */
 	for (unsigned int h = 0; h < s->d->nhosts; h++)
-		dropped |= dcd_host_drop_chains(&s->d->host[h]);
-	if (dropped && (rc = fabricd_persist(s)) < 0)
-		return startup_error(s, rc, "%s/%s: %s", s->statedir, STATE_FILE, strerror(-rc));
+		dcd_host_drop_chains(&s->d->host[h]);
+	rc = fabricd_checkpoint(s);
+	if (rc || s->j.need_reset)
+		return startup_error(s, rc ? rc : -EIO, "%s: saving the state: %s", s->statedir,
+				     strerror(rc ? -rc : EIO));
 	return 0;
 }
 
@@ -262,6 +266,7 @@ static int serve(struct server *s)
 				fabricd_conn_readable(s, c);
 			}
 		}
+		fabricd_commit_round(s);
 		if (fabricd_reap(s))
 			s->accept_paused = false;
 	}
@@ -348,6 +353,13 @@ static int start(struct server *s, const char *dir, const char *config_path)
 	dcd_set_sanitizer(s->d, fabricd_sanitize, s);
 	if (getenv("TAGDAX_FABRICD_SANITIZE_FAIL"))
 		s->sanitize_fail = strtoul(getenv("TAGDAX_FABRICD_SANITIZE_FAIL"), NULL, 10);
+	/* Test hooks: TAGDAX_FABRICD_COMMIT_FAIL=N fails the next N commits
+	 * (after the start); TAGDAX_FABRICD_CHECKPOINT=BYTES checkpoints once
+	 * the journal is that long (1: after every commit). */
+	if (getenv("TAGDAX_FABRICD_CHECKPOINT"))
+		s->checkpoint_at = strtoull(getenv("TAGDAX_FABRICD_CHECKPOINT"), NULL, 10);
+	else
+		s->checkpoint_at = 1u << 20;
 	rc = load_state(s);
 	if (rc)
 		return rc;
@@ -356,6 +368,8 @@ static int start(struct server *s, const char *dir, const char *config_path)
 	fabricd_settle(s);
 	if (s->fatal)
 		return startup_error(s, -EIO, "could not save the state after zeroing");
+	if (getenv("TAGDAX_FABRICD_COMMIT_FAIL"))
+		s->commit_fail = strtoul(getenv("TAGDAX_FABRICD_COMMIT_FAIL"), NULL, 10);
 	rc = open_sockets(s);
 	if (rc)
 		return rc;
@@ -387,7 +401,7 @@ static void stop(struct server *s)
 		close(s->sigfd);
 	dcd_free(s->d);
 	backing_close(&s->backing);
-	free(s->saved);
+	journal_close(&s->j);
 	free(s->rsp);
 	if (s->pidfd >= 0) {
 		pathf(path, sizeof(path), "%s/fabricd.pid", s->dir);

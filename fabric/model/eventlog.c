@@ -7,10 +7,19 @@
 
 #include "eventlog.h"
 
+static uint64_t pinned;
+
+void evlog_clock_pin(uint64_t ns)
+{
+	pinned = ns;
+}
+
 uint64_t evlog_now_ns(void)
 {
 	struct timespec ts;
 
+	if (pinned)
+		return pinned;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

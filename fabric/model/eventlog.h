@@ -46,5 +46,8 @@ int evlog_get(const struct evlog *l, void *out, size_t cap, size_t *outlen);
 int evlog_clear(struct evlog *l, const void *in, size_t inlen);
 
 uint64_t evlog_now_ns(void);
+/* Until unpinned (0), evlog_now_ns() answers ns: a command and its journal
+ * replay stamp their records with the same time. */
+void evlog_clock_pin(uint64_t ns);
 
 #endif /* TAGDAX_FABRIC_EVENTLOG_H */

@@ -23,6 +23,8 @@
 #include "cci-codec.h"
 #include "daemon-test.h"
 #include "fabricd.h"
+#include "fabric-config.h"
+#include "journal.h"
 
 void td_init(struct t_daemon *t, const char *json)
 {
@@ -240,19 +242,21 @@ int td_cmd(int fd, uint16_t op, const void *in, size_t len, void *out, size_t ou
 
 uint8_t *td_state(const struct t_daemon *t, size_t *len)
 {
-	char path[300];
-	struct stat st;
+	struct fabric_config cfg;
+	struct journal_stats st;
+	char path[300], err[512];
+	struct dcd *d;
 	uint8_t *buf;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/state/dcd.state", t->dir);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fstat(fileno(f), &st), 0);
-	buf = malloc((size_t)st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
-	fclose(f);
-	*len = (size_t)st.st_size;
+	/* The checkpoint with the journal replayed over it: the state a
+	 * restarted daemon serves. */
+	assert_int_equal(fabric_config_load(t->config, &cfg, err, sizeof(err)), 0);
+	d = dcd_new(&cfg);
+	assert_non_null(d);
+	snprintf(path, sizeof(path), "%s/state", t->dir);
+	if (state_load(path, d, -1, &st, err, sizeof(err)))
+		fail_msg("the saved state does not load: %s", err);
+	assert_int_equal(dcd_serialize(d, &buf, len), 0);
+	dcd_free(d);
 	return buf;
 }

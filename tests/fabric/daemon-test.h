@@ -42,7 +42,8 @@ int td_cmd(int fd, uint16_t op, const void *in, size_t len, void *out, size_t ou
 int td_read_rsp(int fd, uint8_t tag, uint16_t op, void *out, size_t outcap, size_t *outlen);
 int td_write_all(int fd, const void *buf, size_t len);
 
-/* The state image file's bytes (malloc'd), for before/after comparisons. */
+/* The saved state (checkpoint + journal) as one image (malloc'd), for
+ * before/after comparisons. */
 uint8_t *td_state(const struct t_daemon *t, size_t *len);
 
 #endif /* TAGDAX_TESTS_FABRIC_DAEMON_TEST_H */

@@ -259,7 +259,6 @@ static void test_sanitize_after_save(void **state)
 	struct t_daemon *t = *state;
 	int fm = td_connect(t, NULL), a = td_connect(t, "A");
 	uint64_t r[2] = { R1, 2 * MiB };
-	char tmp[400];
 	uint8_t *m;
 	int nrec;
 	size_t n;
@@ -270,8 +269,15 @@ static void test_sanitize_after_save(void **state)
 	accept_pending(a, &nrec);
 	m = map_region(t, 1, 2 * MiB);
 	memset(m, 0xa5, 2 * MiB);
-	snprintf(tmp, sizeof(tmp), "%s/state/dcd.state.tmp", t->dir);
-	assert_int_equal(mkdir(tmp, 0700), 0); /* the next save fails */
+	/* The next two commits fail (the journal append). */
+	close(fm);
+	close(a);
+	td_stop(t);
+	setenv("TAGDAX_FABRICD_COMMIT_FAIL", "2", 1);
+	assert_true(td_start(t, NULL));
+	unsetenv("TAGDAX_FABRICD_COMMIT_FAIL");
+	fm = td_connect(t, NULL);
+	a = td_connect(t, "A");
 	assert_int_equal(td_cmd(a, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, false), NULL, 0,
 				&outlen),
 			 CCI_RC_INTERNAL);
@@ -284,7 +290,6 @@ static void test_sanitize_after_save(void **state)
 			 CCI_RC_INTERNAL);
 	for (size_t i = 0; i < 2 * MiB; i += 4096)
 		assert_int_equal(m[i], 0xa5);
-	rmdir(tmp);
 	/* Saved: now it is zeroed. */
 	assert_int_equal(td_cmd(a, CCI_RELEASE_DC, buf, t_resp_req(buf, r, 1, false), NULL, 0,
 				&outlen),
@@ -690,16 +695,21 @@ static void test_save_failure(void **state)
 	int fm = td_connect(t, NULL), irq = td_connect_path(t, "hosts/A/irq.sock");
 	uint8_t *before, *after;
 	size_t blen, alen, n;
-	char tmp[400];
 
 	before = td_state(t, &blen);
-	snprintf(tmp, sizeof(tmp), "%s/state/dcd.state.tmp", t->dir);
-	assert_int_equal(mkdir(tmp, 0700), 0); /* the temporary cannot be written */
+	/* The next commit fails (the journal append). */
+	close(fm);
+	close(irq);
+	td_stop(t);
+	setenv("TAGDAX_FABRICD_COMMIT_FAIL", "1", 1);
+	assert_true(td_start(t, NULL));
+	unsetenv("TAGDAX_FABRICD_COMMIT_FAIL");
+	fm = td_connect(t, NULL);
+	irq = td_connect_path(t, "hosts/A/irq.sock");
 	n = t_add_req(buf, 10, CCI_ADD_FREE, 1, 2 * MiB, NULL);
 	assert_int_equal(td_cmd(fm, CCI_FM_INITIATE_DC_ADD, buf, n, NULL, 0, &outlen),
 			 CCI_RC_INTERNAL);
 	assert_int_equal(irq_byte(irq, 200), -1);
-	rmdir(tmp);
 	after = td_state(t, &alen);
 	assert_int_equal(alen, blen);
 	assert_memory_equal(after, before, blen);

@@ -437,7 +437,7 @@ static unsigned int run_script(struct t_daemon *t)
 	return k;
 }
 
-static void crash_at(const char *point, unsigned int count, bool committed)
+static void crash_at(const char *point, unsigned int count, bool committed, bool every)
 {
 	struct t_daemon t;
 	char spec[64];
@@ -447,7 +447,10 @@ static void crash_at(const char *point, unsigned int count, bool committed)
 
 	snprintf(spec, sizeof(spec), "%s:%u", point, count);
 	td_init(&t, fabric_test_config);
+	if (every)
+		setenv("TAGDAX_FABRICD_CHECKPOINT", "1", 1);
 	started = td_start(&t, spec);
+	unsetenv("TAGDAX_FABRICD_CHECKPOINT");
 	if (started) {
 		done = run_script(&t);
 		if (done == nscript) { /* the point was never reached that often */
@@ -464,7 +467,13 @@ static void crash_at(const char *point, unsigned int count, bool committed)
 	 * before the interrupted command, or after it once it was renamed
 	 * into place. */
 	assert_true(td_start(&t, NULL));
-	if (strncmp(point, "save-", 5) == 0 && second_save(count))
+	/* Every commit checkpointed: save and checkpoint N >= 2 come after
+	 * the command's record was appended and synced. */
+	if (every)
+		committed = count >= 2;
+	else if (strncmp(point, "append-", 7) == 0 && second_save(count + 1))
+		committed = true; /* appends count from the first command */
+	else if (strncmp(point, "save-", 5) == 0 && second_save(count))
 		committed = true;
 	want = !started ? 0 : done + (committed ? 1 : 0);
 	expect_image(&t, want);
@@ -476,18 +485,26 @@ static void test_crash_points(void **state)
 	static const struct {
 		const char *point;
 		bool committed;
+		bool every; /* TAGDAX_FABRICD_CHECKPOINT=1: a checkpoint per commit */
 	} points[] = {
-		{ "save-begin", false },  { "save-partial", false }, { "save-synced", false },
-		{ "save-renamed", true }, { "reply", true },
+		{ "save-begin", false, false },	   { "save-partial", false, false },
+		{ "save-synced", false, false },   { "save-renamed", true, false },
+		{ "reply", true, false },	   { "append-begin", false, false },
+		{ "append-partial", false, false }, { "append-synced", true, false },
+		{ "save-begin", false, true },	   { "save-partial", false, true },
+		{ "save-renamed", true, true },	   { "checkpoint-begin", false, true },
+		{ "checkpoint-saved", false, true }, { "checkpoint-reset", false, true },
 	};
 
 	(void)state;
 	make_images();
-	/* Save 1 is the fresh state at startup; then each command's save, and
-	 * a second one for a command that quarantined capacity. */
+	/* Save 1 is the fresh state at startup (a checkpoint); then each
+	 * command's journal append, and a second one for a command that
+	 * quarantined capacity (its zeroing); with a checkpoint per commit,
+	 * a save after each append. */
 	for (size_t p = 0; p < sizeof(points) / sizeof(points[0]); p++)
 		for (unsigned int count = 1; count <= 2 * nscript + 2; count++)
-			crash_at(points[p].point, count, points[p].committed);
+			crash_at(points[p].point, count, points[p].committed, points[p].every);
 	for (unsigned int k = 0; k <= nscript; k++)
 		free(images[k].buf);
 }

@@ -5,14 +5,19 @@
  * byte: bit 0 recomputes the trailing CRC, so mutations reach the body.
  * Oracles: an image that loads passes dcd_check (the loader's own last step)
  * and saves back to the very same bytes; the model then still serves a
- * command that walks every host's list.
+ * command that walks every host's list.  The journal loader
+ * (fabric/model/journal.c) runs too: the input after byte 0 is replayed as
+ * a journal's records over the loaded image (or the empty state), and a
+ * journal that replays leaves a state that passes dcd_check.
  */
 #include <endian.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "fuzz-dcd.h"
+#include "journal.h"
 #include "fuzz.h"
 
 static void exercise(struct dcd *d)
@@ -57,6 +62,29 @@ static void reload_is_fixed_point(const uint8_t *img, size_t len)
 	dcd_free(d);
 }
 
+/* The input's bytes as records of a journal that follows the image. */
+static void replay_journal(struct dcd *d, const uint8_t *img, size_t imglen,
+			   const uint8_t *data, size_t size)
+{
+	uint8_t *j = malloc(JOURNAL_HEADER + size + 1);
+	struct journal_stats st;
+	char err[256] = "";
+	uint64_t hash = journal_image_hash(img, imglen);
+	int rc;
+
+	if (!j)
+		abort();
+	journal_header(j, hash);
+	memcpy(j + JOURNAL_HEADER, data, size);
+	rc = journal_replay(d, j, JOURNAL_HEADER + size, hash, &st, err, sizeof(err));
+	fuzz_note("journal: %s (%u records)", rc ? err : "replayed", st.records);
+	if (rc == 0 && dcd_check(d, err, sizeof(err)))
+		fuzz_fail("a replayed journal breaks an invariant: %s", err);
+	if (rc && !err[0] && rc != -ENOMEM)
+		fuzz_fail("journal rejected without a reason");
+	free(j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dcd *d = fuzz_dcd_new();
@@ -91,8 +119,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		free(again);
 		exercise(d);
+		replay_journal(d, img, len, data + 1, len);
 	} else if (!err[0]) {
 		fuzz_fail("rejected without a reason");
+	} else {
+		struct dcd *fresh = fuzz_dcd_new();
+
+		replay_journal(fresh, img, len, data + (size ? 1 : 0), len);
+		dcd_free(fresh);
 	}
 	dcd_free(d);
 	free(img);
