@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coverage.h"
 #include "fabric.h"
 #include "file.h"
 #include "agent.h"
@@ -149,11 +150,11 @@ static pid_t spawn(struct job *j, const char *log, const char *name)
 
 	if (out < 0 || in < 0 || setsid() < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
 	    dup2(out, 2) < 0)
-		_exit(1);
+		util_exit(1);
 	close_range(3, ~0u, 0);
 	prctl(PR_SET_NAME, name);
 	signal(SIGPIPE, SIG_IGN);
-	_exit(run_job(j) ? 1 : 0);
+	util_exit(run_job(j) ? 1 : 0);
 }
 
 /* Prints the last lines of a log after a failed start. */

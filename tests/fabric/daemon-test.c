@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "cci-codec.h"
+#include "coverage.h"
 #include "daemon-test.h"
 #include "fabricd.h"
 
@@ -65,7 +66,7 @@ bool td_start(struct t_daemon *t, const char *crash)
 		/* Startup errors go to stderr; keep the test output readable. */
 		if (devnull >= 0 && !getenv("TAGDAX_TEST_VERBOSE"))
 			dup2(devnull, 2);
-		_exit(fabricd_run(t->dir, t->config) == 0 ? 0 : 1);
+		util_exit(fabricd_run(t->dir, t->config) == 0 ? 0 : 1);
 	}
 	for (int i = 0; i < 1000; i++) {
 		int fd = td_connect(t, NULL);
