@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "coverage.h"
 #include "fabric.h"
 #include "file.h"
 
@@ -176,7 +177,7 @@ static pid_t spawn(struct job *j, const char *log, const char *name)
 
 	if (out < 0 || in < 0 || setsid() < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
 	    dup2(out, 2) < 0)
-		_exit(1);
+		util_exit(1);
 	close_range(3, ~0u, 0);
 	signal(SIGPIPE, SIG_IGN); /* kept across exec: a log on a closed pipe */
 	if (j->host)
@@ -184,7 +185,7 @@ static pid_t spawn(struct job *j, const char *log, const char *name)
 	else
 		execl(path, name, "--dir", j->dir, "--config", j->config, (char *)NULL);
 	fprintf(stderr, "tagdax: cannot run %s: %s\n", path, strerror(errno));
-	_exit(127);
+	util_exit(127);
 }
 
 /* Prints the last lines of a log after a failed start. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "coverage.h"
 #include "state.h"
 
 /* ---- crash injection (tests only) ---- */
@@ -34,8 +35,10 @@ void fabric_crash_setup(void)
 
 void fabric_crash_point(const char *point)
 {
-	if (crash_name[0] && !strcmp(point, crash_name) && crash_count && !--crash_count)
+	if (crash_name[0] && !strcmp(point, crash_name) && crash_count && !--crash_count) {
+		util_coverage_flush(); /* the crash is simulated, the run was real */
 		raise(SIGKILL);
+	}
 }
 
 /* ---- the file ---- */

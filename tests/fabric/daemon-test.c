@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "cci-codec.h"
+#include "coverage.h"
 #include "daemon-test.h"
 #include "fabricd.h"
 #include "fabric-config.h"
@@ -72,7 +73,7 @@ bool td_start(struct t_daemon *t, const char *crash)
 		logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (logfd >= 0 && !getenv("TAGDAX_TEST_VERBOSE"))
 			dup2(logfd, 2);
-		_exit(fabricd_run(t->dir, t->config) == 0 ? 0 : 1);
+		util_exit(fabricd_run(t->dir, t->config) == 0 ? 0 : 1);
 	}
 	for (int i = 0; i < 1000; i++) {
 		int fd = td_connect(t, NULL);

@@ -26,6 +26,7 @@
 #include "daemon-test.h"
 #include "fabric-test.h"
 #include "backing.h"
+#include "coverage.h"
 #include "fabricd.h"
 
 static uint8_t buf[1 << 16];
@@ -1156,7 +1157,7 @@ static void test_single_instance(void **state)
 		int devnull = open("/dev/null", O_WRONLY);
 
 		dup2(devnull, 2);
-		_exit(fabricd_run(t->dir, t->config) == -EBUSY ? 0 : 1);
+		util_exit(fabricd_run(t->dir, t->config) == -EBUSY ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -1259,7 +1260,7 @@ static void test_bad_config(void **state)
 		int devnull = open("/dev/null", O_WRONLY);
 
 		dup2(devnull, 2);
-		_exit(fabricd_run(t.dir, t.config) == -EINVAL ? 0 : 1);
+		util_exit(fabricd_run(t.dir, t.config) == -EINVAL ? 0 : 1);
 	}
 	status = td_wait(&t);
 	assert_true(WIFEXITED(status));

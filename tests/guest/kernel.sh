@@ -63,7 +63,7 @@ guest_files() {
 	sed 's|@BINDIR@|/bin|' "$SRCDIR/udev/80-tagdax.rules.in" > "$1/etc/udev/rules.d/80-tagdax.rules"
 	cp "$T/famfs-good.sb" "$T/famfs-bad.sb" "$1/"
 	${CC:-cc} -O2 -static -I"$SRCDIR/include" -o "$1/bin/tdx-dax" \
-		"$SRCDIR/tests/guest/guest-dax.c" "$BUILDDIR/lib/libtagdax-guest.a" -luuid -lz
+		"$SRCDIR/tests/guest/guest-dax.c" "$VM_GUEST_BUILD/lib/libtagdax-guest.a" -luuid -lz
 }
 VM_INITRAMFS_HOOK=guest_files vm_initramfs "$T/initrd" "$SRCDIR/tests/guest/guest.sh" ||
 	fail "cannot build the initramfs"

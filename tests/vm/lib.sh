@@ -87,10 +87,13 @@ vm_need() {
 # it), while everything on the host side runs sanitized.
 vm_need_guest_tagdax() {
 	VM_GUEST_BUILD=$BUILDDIR
-	if ldd "$BUILDDIR/cli/tagdax" 2>/dev/null | grep -q libasan; then
+	# a coverage build's guest objects need libgcov and could not write
+	# their counters in the guest anyway: the same as a sanitizer build
+	if ldd "$BUILDDIR/cli/tagdax" 2>/dev/null | grep -q libasan ||
+		nm "$BUILDDIR/lib/libtagdax-guest.a" 2>/dev/null | grep -q __gcov_init; then
 		VM_GUEST_BUILD=${VM_GUEST_BUILD_DIR:-$SRCDIR/build}
-		vm_log "guests run the static tagdax of $VM_GUEST_BUILD (not sanitized);" \
-			"the host side is this sanitizer build"
+		vm_log "guests run the static tagdax of $VM_GUEST_BUILD (not sanitized or" \
+			"instrumented); the host side is this build"
 	fi
 	[ -x "$VM_GUEST_BUILD/cli/tagdax-static" ] && [ -f "$VM_GUEST_BUILD/lib/libtagdax-guest.a" ] &&
 		return 0
