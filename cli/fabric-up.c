@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "coverage.h"
+#include "dirsafe.h"
 #include "fabric.h"
 #include "file.h"
 
@@ -693,115 +694,25 @@ static int up_in(struct fab *f, const char *text, int timeout_ms, bool fresh)
 	return EXIT_OK;
 }
 
-/* ---- directory safety ----
- * Descriptors, the layout and the sockets in DIR decide what this tool
- * (perhaps as root) maps and writes: DIR and what `up` finds already made in
- * it must be directories nobody but us (or root) owns or can write to, and
- * not symbolic links (but DIR/backing, which the daemon makes one). */
+/* ---- directory safety (util/dirsafe.h) ---- */
 static bool safe_dir(const char *path, bool link_ok)
 {
-	struct stat st;
+	char why[PATH_MAX + 256];
 
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT;
-	if (S_ISLNK(st.st_mode) && (!link_ok || stat(path, &st) != 0)) {
-		fprintf(stderr, "tagdax: %s is a symbolic link where a directory should be\n",
-			path);
-		return false;
-	}
-	if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		fprintf(stderr, "tagdax: %s: %s owned by uid %u with mode %04o: another user "
-			"could plant files there\n", path, S_ISDIR(st.st_mode) ? "a directory" :
-			"not a directory,", (unsigned int)st.st_uid,
-			(unsigned int)(st.st_mode & 07777));
-		return false;
-	}
-	return true;
+	if (dirsafe_dir(path, link_ok, why, sizeof(why)))
+		return true;
+	fprintf(stderr, "tagdax: %s\n", why);
+	return false;
 }
 
-/* No directory above DIR lets another user swap what DIR names: each is
- * ours or root's, and writable by others only when sticky (as /tmp is). */
-static bool safe_above(const char *dir)
-{
-	char path[PATH_MAX], *slash;
-	struct stat st;
-
-	if (!realpath(dir, path)) {
-		if (errno != ENOENT)
-			return false;
-		/* not made yet: its nearest existing ancestor answers for it */
-		if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-			return false;
-		slash = strrchr(path, '/');
-		if (!slash || slash == path)
-			return true;
-		*slash = '\0';
-		return safe_above(path);
-	}
-	for (;;) {
-		if (stat(path, &st) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
-		    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
-			fprintf(stderr, "tagdax: %s, above the fabric directory, could be changed by "
-				"another user (owned by uid %u, mode %04o)\n", path,
-				(unsigned int)st.st_uid, (unsigned int)(st.st_mode & 07777));
-			return false;
-		}
-		slash = strrchr(path, '/');
-		if (!slash || !strcmp(path, "/"))
-			return true;
-		slash[slash == path] = '\0'; /* "/a" -> "/" */
-	}
-}
-
-/* Every link on the way to DIR, as spelled, is ours or root's: another
- * user's link (in a sticky /tmp they may replace it) could point DIR
- * elsewhere after the canonical ancestors were checked. */
-static bool safe_links(const char *given)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	size_t len = strlen(given);
-
-	if (len >= sizeof(path))
-		return false;
-	for (size_t i = 1; i <= len; i++) {
-		if (i < len && given[i] != '/')
-			continue;
-		memcpy(path, given, i);
-		path[i] = '\0';
-		if (lstat(path, &st))
-			return errno == ENOENT; /* the rest is made by us */
-		if (S_ISLNK(st.st_mode) && st.st_uid != 0 && st.st_uid != geteuid()) {
-			fprintf(stderr, "tagdax: %s is a symbolic link owned by uid %u: its owner "
-				"could point the fabric directory elsewhere\n", path,
-				(unsigned int)st.st_uid);
-			return false;
-		}
-	}
-	return true;
-}
-
-/* DIR as given: not a link (whoever owns the link chooses the fabric). */
 static bool safe_given(const char *given)
 {
-	struct stat st;
-	char parent[PATH_MAX], *slash;
+	char why[PATH_MAX + 256];
 
-	if (lstat(given, &st) == 0 && S_ISLNK(st.st_mode)) {
-		fprintf(stderr, "tagdax: %s is a symbolic link where a directory should be\n",
-			given);
-		return false;
-	}
-	if (!safe_links(given))
-		return false;
-	if (snprintf(parent, sizeof(parent), "%s", given) >= (int)sizeof(parent))
-		return false;
-	slash = strrchr(parent, '/');
-	if (!slash)
-		return safe_above(".");
-	slash[slash == parent] = '\0';
-	return safe_above(parent);
+	if (dirsafe_given(given, why, sizeof(why)))
+		return true;
+	fprintf(stderr, "tagdax: %s\n", why);
+	return false;
 }
 
 static bool safe_fabric_dir(const char *dir, const struct fabric_config *cfg)

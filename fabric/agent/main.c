@@ -17,6 +17,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "dirsafe.h"
 #include "log.h"
 #include "notify.h"
 
@@ -51,6 +52,26 @@ static bool split_host_dir(const char *path, char *dir, size_t len, const char *
 	dir[n] = '\0';
 	*host = slash + 1;
 	return true;
+}
+
+/* The agent maps what its host directory's links and descriptors name: held
+ * to `tagdax fabric up`'s rules when run as a service. */
+static bool safe_host_dir(const char *dir, const char *host)
+{
+	static const char *const subdirs[] = { "", "/dev", "/devices", "/run" };
+	char path[PATH_MAX + 64], why[PATH_MAX + 256];
+	bool ok = dirsafe_given(dir, why, sizeof(why));
+
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	ok = ok && dirsafe_dir(dir, false, why, sizeof(why)) &&
+	     dirsafe_dir(path, false, why, sizeof(why));
+	for (size_t i = 0; ok && i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/hosts/%s%s", dir, host, subdirs[i]);
+		ok = dirsafe_dir(path, false, why, sizeof(why));
+	}
+	if (!ok)
+		util_log(LOG_ERR, "refusing to serve host %s in %s: %s", host, dir, why);
+	return ok;
 }
 
 static int usage(const char *why)
@@ -102,5 +123,7 @@ int main(int argc, char **argv)
 	if (dir[0] != '/')
 		return usage("the fabric directory must be an absolute path");
 	util_log_init(PROGRAM, host);
+	if (!safe_host_dir(dir, host))
+		return RUN_USAGE;
 	return agent_run(dir, host) ? RUN_FAILED : RUN_OK;
 }

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "dirsafe.h"
 #include "fabric-config.h"
 #include "fabricd.h"
 #include "file.h"
@@ -115,6 +116,25 @@ static int settle_config(const char *dir, const char *file, char *path, size_t l
 	return rc;
 }
 
+/* Run as a service, the daemon is held to `tagdax fabric up`'s rules: a DIR
+ * someone else could plant files in is refused before anything is made. */
+static bool safe_fabric_dir(const char *dir)
+{
+	static const char *const subdirs[] = { "", "/state", "/hosts" };
+	char path[PATH_MAX + 16], why[PATH_MAX + 256];
+	bool ok = dirsafe_given(dir, why, sizeof(why));
+
+	for (size_t i = 0; ok && i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", dir, subdirs[i]);
+		ok = dirsafe_dir(path, false, why, sizeof(why));
+	}
+	snprintf(path, sizeof(path), "%s/backing", dir); /* a link into /dev/shm */
+	ok = ok && dirsafe_dir(path, true, why, sizeof(why));
+	if (!ok)
+		util_log(LOG_ERR, "refusing to serve a fabric in %s: %s", dir, why);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -155,6 +175,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROGRAM ": %s: the fabric directory must be an absolute path\n", dir);
 		return RUN_USAGE;
 	}
+	if (!safe_fabric_dir(dir))
+		return RUN_USAGE;
 	rc = settle_config(dir, config, path, sizeof(path));
 	if (rc)
 		return rc;

@@ -32,6 +32,19 @@ done
 expect_rc 2 env -u TAGDAX_FABRIC "$FABRICD"; contains "$ERR" "needs --dir DIR"
 expect_rc 2 "$FABRICD" --dir relative/dir; contains "$ERR" "absolute path"
 expect_rc 2 "$AGENT" --host-dir "$T/not-a-host-dir"; contains "$ERR" "DIR/hosts/NAME"
+# run directly (as a service), they keep `fabric up`'s rules for DIR: one
+# another user could plant files in is refused before anything is made
+mkdir -p "$T/open/hosts/A"; chmod 0777 "$T/open"
+expect_rc 2 "$FABRICD" --dir "$T/open"; contains "$ERR" "refusing to serve a fabric in $T/open"
+contains "$ERR" "another user could plant files there"
+[ ! -e "$T/open/state" ] && [ ! -e "$T/open/config.json" ] || fail "fabricd made files in $T/open"
+expect_rc 2 "$AGENT" --dir "$T/open" --host A; contains "$ERR" "refusing to serve host A"
+chmod 0755 "$T/open"; chmod 0777 "$T/open/hosts/A"
+expect_rc 2 "$AGENT" --dir "$T/open" --host A; contains "$ERR" "$T/open/hosts/A: a directory"
+mkdir "$T/mine"; ln -s "$T/mine" "$T/their-link"; chown -h 65534 "$T/their-link"
+expect_rc 2 "$FABRICD" --dir "$T/their-link/fab"; contains "$ERR" "symbolic link owned by uid 65534"
+[ ! -e "$T/mine/fab" ] || fail "fabricd made its directory through another user's link"
+rm -rf "$T/open" "$T/mine" "$T/their-link"
 
 # ---- notification --------------------------------------------------------
 # listen NAME: a notification socket $T/NAME.sock whose messages land in
