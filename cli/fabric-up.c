@@ -492,41 +492,6 @@ int fabric_down(struct cli *cli, int argc, char **argv)
 
 /* ---- starting ---- */
 
-static int mkdir_p(const char *dir)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
-}
-
-static char *read_all(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "re"), *m = open_memstream(&text, &len);
-	char buf[4096];
-	size_t n;
-
-	while (f && m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, m);
-	if (m)
-		fclose(m);
-	if (!f) {
-		free(text);
-		return NULL;
-	}
-	fclose(f);
-	return text;
-}
-
 /* The configuration text to start with: --config, else the one a previous
  * run left in DIR, else the embedded sample.  Validated before anything
  * starts. */
@@ -538,7 +503,7 @@ static char *config_text(const char *file, const char *dir, struct fabric_config
 	snprintf(path, sizeof(path), "%s/config.json", dir);
 	if (!file && access(path, F_OK) == 0)
 		file = path;
-	text = file ? read_all(file) : strdup(fabric_sample_config);
+	text = file ? util_read_file(file) : strdup(fabric_sample_config);
 	if (!text) {
 		fprintf(stderr, "tagdax: %s: %s\n", file ? file : "config", strerror(errno));
 		return NULL;
@@ -589,7 +554,7 @@ static bool start_agents(struct fab *f, int timeout_ms, bool only_missing,
 		if (only_missing && lock_held("%s/hosts/%s/agent.lock", f->dir, j.host))
 			continue;
 		snprintf(log, sizeof(log), "%s/hosts/%s", f->dir, j.host);
-		mkdir_p(log);
+		util_mkdir_p(log, 0755);
 		strcat(log, "/agent.log");
 		pids[i] = spawn(&j, log, AGENT_NAME);
 		if (pids[i] < 0) {
@@ -626,7 +591,7 @@ static int up_missing(struct fab *f, const char *text, int timeout_ms)
 	bool same;
 
 	snprintf(path, sizeof(path), "%s/config.json", f->dir);
-	running = read_all(path);
+	running = util_read_file(path);
 	same = running && !strcmp(running, text);
 	free(running);
 	if (!same) {
@@ -759,7 +724,7 @@ int fabric_up(struct cli *cli, int argc, char **argv)
 	} else if (!safe_given(o.dir)) {
 		fprintf(stderr, "tagdax: refusing to run a fabric in %s\n", o.dir);
 		rc = EXIT_USAGE;
-	} else if ((fresh = access(o.dir, F_OK) != 0, mkdir_p(o.dir)) ||
+	} else if ((fresh = access(o.dir, F_OK) != 0, util_mkdir_p(o.dir, 0755)) ||
 		   !realpath(o.dir, f.dir)) {
 		fprintf(stderr, "tagdax: %s: %s\n", o.dir, strerror(errno));
 		rc = EXIT_SYSTEM;

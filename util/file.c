@@ -12,19 +12,84 @@
 
 #include "file.h"
 
+int util_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 static bool write_all(int fd, const char *p, size_t len)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
+	int rc = util_write_all(fd, p, len);
 
-		if (n < 0 && errno == EINTR)
+	if (rc)
+		errno = -rc;
+	return rc == 0;
+}
+
+int util_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int util_mkdir_p(const char *dir, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
 			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
 	}
-	return true;
+	return mkdir(buf, mode) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+char *util_read_file(const char *path)
+{
+	FILE *f = fopen(path, "re"), *m;
+	char *text = NULL, buf[4096];
+	size_t len = 0, n;
+	int err;
+
+	if (!f)
+		return NULL;
+	m = open_memstream(&text, &len);
+	while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, m);
+	err = ferror(f) ? EIO : m ? 0 : ENOMEM;
+	if (m)
+		fclose(m);
+	fclose(f);
+	if (err || !text) {
+		free(text);
+		errno = err ? err : ENOMEM;
+		return NULL;
+	}
+	return text;
 }
 
 int util_replace_file(const char *path, const char *text, mode_t mode)

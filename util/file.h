@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Files written whole, for the command and the fabric. */
+/* Files read and written whole, for the command and the fabric. */
 #ifndef TAGDAX_UTIL_FILE_H
 #define TAGDAX_UTIL_FILE_H
 
@@ -10,5 +10,17 @@
  * file or the new one; whatever was planted at either name is replaced,
  * never written through.  0 or a negative errno (path is then untouched). */
 int util_replace_file(const char *path, const char *text, mode_t mode);
+
+/* write(2) until all n bytes are out (EINTR retried): 0 or a negative errno. */
+int util_write_all(int fd, const void *p, size_t n);
+
+/* fsync(2) of a directory, so a rename or a new name in it is durable. */
+int util_fsync_dir(const char *dir);
+
+/* mkdir -p with mode for each directory made: 0 or a negative errno. */
+int util_mkdir_p(const char *dir, mode_t mode);
+
+/* The whole file as a NUL-terminated string (malloc'ed), or NULL with errno. */
+char *util_read_file(const char *path);
 
 #endif

@@ -25,6 +25,7 @@
 
 #include "fabricd-int.h"
 #include "fabricd.h"
+#include "file.h"
 #include "log.h"
 #include "notify.h"
 #include "state.h"
@@ -52,25 +53,6 @@ static int pathf(char *buf, size_t len, const char *fmt, ...)
 	n = vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /* ---- state ---- */
@@ -307,11 +289,11 @@ static int prepare_dirs(struct server *s)
 
 	rc = pathf(s->statedir, sizeof(s->statedir), "%s/state", s->dir);
 	if (!rc)
-		rc = mkdir_p(s->statedir, 0700);
+		rc = util_mkdir_p(s->statedir, 0700);
 	for (unsigned int h = 0; !rc && h < s->cfg.nhosts; h++) {
 		rc = pathf(path, sizeof(path), "%s/hosts/%s", s->dir, s->cfg.hosts[h].name);
 		if (!rc)
-			rc = mkdir_p(path, 0755);
+			rc = util_mkdir_p(path, 0755);
 	}
 	if (rc)
 		return startup_error(s, rc, "creating directories under %s: %s", s->dir,
@@ -328,7 +310,7 @@ static int start(struct server *s, const char *dir, const char *config_path)
 	rc = fabric_config_load(config_path, &s->cfg, err, sizeof(err));
 	if (rc)
 		return startup_error(s, rc, "%s", err);
-	rc = mkdir_p(dir, 0755);
+	rc = util_mkdir_p(dir, 0755);
 	if (rc || !realpath(dir, real))
 		return startup_error(s, rc ? rc : -errno, "%s: %s", dir,
 				     strerror(rc ? -rc : errno));

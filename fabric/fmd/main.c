@@ -40,40 +40,6 @@ static const char usage_text[] =
 	"Logs go to standard error.  Exit: 0 stopped cleanly, 1 could not start or\n"
 	"failed, 2 invalid usage.  See tagdax-fabricd(8).\n";
 
-static char *read_text(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *in = fopen(path, "re"), *out;
-	char buf[4096];
-	size_t n;
-
-	if (!in)
-		return NULL;
-	out = open_memstream(&text, &len);
-	while (out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, out);
-	if (out)
-		fclose(out);
-	fclose(in);
-	return text;
-}
-
-static int mkdir_p(const char *dir)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
-}
-
 /* Makes DIR/config.json the configuration to serve: kept if there, else
  * FILE's text (or the sample's), validated first.  A FILE that says
  * something else than DIR/config.json is refused: the state and the
@@ -85,8 +51,8 @@ static int settle_config(const char *dir, const char *file, char *path, size_t l
 	int rc = RUN_OK;
 
 	snprintf(path, len, "%s/config.json", dir);
-	have = read_text(path);
-	if (file && !(want = read_text(file))) {
+	have = util_read_file(path);
+	if (file && !(want = util_read_file(file))) {
 		util_log(LOG_ERR, "%s: %s", file, strerror(errno));
 		rc = RUN_USAGE;
 	} else if (!want && !have) {
@@ -101,7 +67,7 @@ static int settle_config(const char *dir, const char *file, char *path, size_t l
 			 path, file);
 		rc = RUN_USAGE;
 	} else if (rc == RUN_OK && !have) {
-		int e = mkdir_p(dir);
+		int e = util_mkdir_p(dir, 0755);
 
 		if (!e)
 			e = util_replace_file(path, want, 0644);

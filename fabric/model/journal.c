@@ -11,6 +11,7 @@
 
 #include "cci-codec.h"
 #include "eventlog.h"
+#include "file.h"
 #include "journal.h"
 #include "state.h"
 
@@ -176,21 +177,6 @@ void journal_discard(struct journal *j)
 
 /* ---- the file ---- */
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 int journal_commit(struct journal *j)
 {
 	int rc;
@@ -200,10 +186,10 @@ int journal_commit(struct journal *j)
 	if (j->fd < 0 || j->need_reset)
 		return -EIO; /* the caller checkpoints instead */
 	fabric_crash_point("append-begin");
-	rc = write_all(j->fd, j->pend, j->npend / 2);
+	rc = util_write_all(j->fd, j->pend, j->npend / 2);
 	fabric_crash_point("append-partial");
 	if (!rc)
-		rc = write_all(j->fd, j->pend + j->npend / 2, j->npend - j->npend / 2);
+		rc = util_write_all(j->fd, j->pend + j->npend / 2, j->npend - j->npend / 2);
 	if (!rc && fdatasync(j->fd) < 0)
 		rc = -errno;
 	if (rc) {
@@ -216,19 +202,6 @@ int journal_commit(struct journal *j)
 	j->size += (off_t)j->npend;
 	j->npend = 0;
 	return 0;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
 }
 
 /* A new empty journal naming the image with this hash, atomically. */
@@ -244,13 +217,13 @@ static int journal_reset(struct journal *j, uint64_t hash)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, head, sizeof(head));
+	rc = util_write_all(fd, head, sizeof(head));
 	if (!rc && fsync(fd) < 0)
 		rc = -errno;
 	if (!rc && rename(tmp, final) < 0)
 		rc = -errno;
 	if (!rc)
-		rc = fsync_dir(j->dir);
+		rc = util_fsync_dir(j->dir);
 	if (rc) {
 		close(fd);
 		unlink(tmp);

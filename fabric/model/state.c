@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "coverage.h"
+#include "file.h"
 #include "state.h"
 
 /* ---- crash injection (tests only) ---- */
@@ -43,34 +44,6 @@ void fabric_crash_point(const char *point)
 
 /* ---- the file ---- */
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
 int state_save(const char *statedir, const uint8_t *buf, size_t len)
 {
 	char tmp[4096], final[4096];
@@ -83,10 +56,10 @@ int state_save(const char *statedir, const uint8_t *buf, size_t len)
 	if (fd < 0)
 		return -errno;
 	fabric_crash_point("save-begin");
-	rc = write_all(fd, buf, len / 2);
+	rc = util_write_all(fd, buf, len / 2);
 	fabric_crash_point("save-partial");
 	if (!rc)
-		rc = write_all(fd, buf + len / 2, len - len / 2);
+		rc = util_write_all(fd, buf + len / 2, len - len / 2);
 	if (!rc && fsync(fd) < 0)
 		rc = -errno;
 	close(fd);
@@ -101,7 +74,7 @@ int state_save(const char *statedir, const uint8_t *buf, size_t len)
 		return rc;
 	}
 	fabric_crash_point("save-renamed");
-	return fsync_dir(statedir);
+	return util_fsync_dir(statedir);
 }
 
 int state_write_text(const char *dir, const char *name, const char *text, size_t len)
@@ -115,7 +88,7 @@ int state_write_text(const char *dir, const char *name, const char *text, size_t
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, (const uint8_t *)text, len);
+	rc = util_write_all(fd, (const uint8_t *)text, len);
 	close(fd);
 	if (!rc && rename(tmp, final) < 0)
 		rc = -errno;
