@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The CCI client: transport, response checks, what return codes mean. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 
 	if (left <= 0)
 		return -ETIMEDOUT;
-	n = poll(&p, 1, (int)left);
+	n = poll(&p, 1, left > INT_MAX ? -1 : (int)left);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	return n == 0 ? -ETIMEDOUT : 0;
@@ -137,7 +138,7 @@ static int read_header(struct fmc *c, uint8_t tag, uint16_t opcode, struct cci_m
 int fmc_call(struct fmc *c, uint16_t opcode, const void *req, size_t req_len,
 	     void **rsp, size_t *rsp_len)
 {
-	int64_t deadline = now_ms() + c->timeout_ms;
+	int64_t deadline = c->timeout_ms < 0 ? INT64_MAX : now_ms() + c->timeout_ms;
 	uint8_t tag = c->next_tag++;
 	struct cci_msg h;
 	uint8_t *buf = NULL;

@@ -23,7 +23,7 @@ struct fmc {
 	char *path;
 	int fd;          /* -1 until connected; reconnects on the next call */
 	uint8_t next_tag;
-	int timeout_ms;  /* per call */
+	int timeout_ms;  /* per call; -1: no limit */
 };
 
 /* A connected Unix stream socket (close-on-exec), or a negative errno. */
