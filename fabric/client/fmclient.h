@@ -26,9 +26,6 @@ struct fmc {
 	int timeout_ms;  /* per call; -1: no limit */
 };
 
-/* A connected Unix stream socket (close-on-exec), or a negative errno. */
-int fmc_connect_unix(const char *path);
-
 /* Connects to the socket at path.  0 or a negative errno. */
 int fmc_open(struct fmc *c, const char *path, int timeout_ms);
 void fmc_close(struct fmc *c);
