@@ -19,7 +19,7 @@
 #define FM_EXPORT __attribute__((visibility("default")))
 
 #include "cci-codec.h"
-#include "fmclient.h"
+#include "fm-private.h"
 
 #define FM_OP_ADD_REFERENCE 0x5606
 #define FM_OP_REMOVE_REFERENCE 0x5607
@@ -31,10 +31,6 @@ _Static_assert((int)TAGDAX_FM_ADD_ENABLE_SHARED == (int)CCI_ADD_ENABLE_SHARED, "
 _Static_assert((int)TAGDAX_FM_RELEASE_PRESCRIPTIVE == (int)CCI_RELEASE_PRESCRIPTIVE, "release policy");
 _Static_assert((int)TAGDAX_FM_EVENT_CAPACITY_RELEASED == (int)CCI_DC_EVENT_CAPACITY_RELEASED, "event");
 _Static_assert((int)TAGDAX_FM_LOG_DC == (int)CCI_LOG_DC, "log");
-
-struct tagdax_fm {
-	struct fmc c;
-};
 
 FM_EXPORT const char *tagdax_fm_rc_name(int rc)
 {
