@@ -267,8 +267,9 @@ int tagdax_fm_clear_all_event_records(struct tagdax_fm *fm, enum tagdax_fm_log l
 
 /* ---- the fabric directory ---- */
 
-/* Reads DIR/config.json.  -ENOENT: no fabric there; -EINVAL: not a valid
- * configuration (tagdax_fabric_error says why, err may be NULL). */
+/* Reads DIR/config.json.  -ENOENT: no such DIR, or no fabric there (err
+ * then says "no config.json"); -EINVAL: not a valid configuration (err says
+ * why).  err may be NULL. */
 int tagdax_fabric_open(const char *dir, struct tagdax_fabric **fab, char *err, size_t errlen);
 void tagdax_fabric_close(struct tagdax_fabric *fab); /* NULL is fine */
 const char *tagdax_fabric_dir(const struct tagdax_fabric *fab); /* absolute */
