@@ -217,10 +217,13 @@ FM_EXPORT int tagdax_fm_get_dc_region_extent_lists(struct tagdax_fm *fm, uint16_
 	struct cci_fm_extent_lists_rsp *rsp;
 	size_t len;
 	uint32_t k;
-	int rc = fmc_call(&fm->c, CCI_FM_GET_DC_REGION_EXTENT_LISTS, &req, sizeof(req),
-			  (void **)&rsp, &len);
+	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (max && !ext)
+		return -EINVAL;
+	rc = fmc_call(&fm->c, CCI_FM_GET_DC_REGION_EXTENT_LISTS, &req, sizeof(req),
+		      (void **)&rsp, &len);
 	if (rc == 0 && len < sizeof(*rsp))
 		rc = -EPROTO;
 	k = rc == 0 ? le32toh(rsp->returned) : 0;
@@ -354,9 +357,12 @@ FM_EXPORT int tagdax_fm_list_tags(struct tagdax_fm *fm, uint32_t start, uint32_t
 	struct cci_fm_list_tags_rsp *rsp;
 	size_t len;
 	uint32_t k;
-	int rc = fmc_call(&fm->c, CCI_FM_LIST_TAGS, &req, sizeof(req), (void **)&rsp, &len);
+	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (max && !tags)
+		return -EINVAL;
+	rc = fmc_call(&fm->c, CCI_FM_LIST_TAGS, &req, sizeof(req), (void **)&rsp, &len);
 	if (rc == 0 && len < sizeof(*rsp))
 		rc = -EPROTO;
 	k = rc == 0 ? le32toh(rsp->returned) : 0;

@@ -189,6 +189,8 @@ static void test_add_list_release(struct tagdax_fm *fm)
 	CHECK(t && tagdax_fm_bitmap_has(t->ref, 0) && !tagdax_fm_bitmap_has(t->ref, 1));
 	CHECK(!tagdax_fm_bitmap_has(t->pending, 0) && !t->fm_ref);
 	free(tags);
+	CHECK_RC(tagdax_fm_list_tags(fm, 0, 1, NULL, &tp), -EINVAL);
+	CHECK_RC(tagdax_fm_get_dc_region_extent_lists(fm, 0, 0, 1, NULL, &page), -EINVAL);
 	CHECK_RC(tagdax_fm_list_tags(fm, 0, 0, tagbuf, &tp), 0);
 	CHECK(tp.returned == 0 && tp.total == n);
 	CHECK_RC(tagdax_fm_list_tags(fm, 0, 4, tagbuf, &tp), 0);
