@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "fabric.h"
-#include "cci-codec.h"
+#include "size.h"
 
 const char *fab_env_dir(void)
 {
@@ -50,9 +50,14 @@ static const char fabric_usage[] =
 	"                               then SIGKILL; VMs are unplugged through QMP, killed\n"
 	"                               as the last resort); on an offer not yet accepted:\n"
 	"                               withdraws it\n"
+	"  ref TAG / unref TAG          the fabric manager takes / drops its own reference on\n"
+	"                               the tag's sharable capacity: referenced, it stays\n"
+	"                               (not freed, not zeroed) while no host holds it;\n"
+	"                               unreferenced, it is freed once no host holds it\n"
 	"  list [--json]                regions, allocations, which hosts hold them and\n"
 	"                               which have them offered, not yet accepted (pending),\n"
-	"                               and released capacity quarantined until zeroed\n"
+	"                               [fm]: the fabric manager references it, and released\n"
+	"                               capacity quarantined until zeroed\n"
 	"  region --region N [--block-size SIZE] [--sanitize-on-release on|off]\n"
 	"                               reconfigure a region that holds no capacity\n"
 	"  write --host NAME --tag UUID [--offset N] [--hold S] TEXT|-\n"
@@ -62,8 +67,8 @@ static const char fabric_usage[] =
 	"                               as host NAME sees it (through tagdax_map); what does\n"
 	"                               not fit is refused (2), never cut short\n"
 	"\n"
-	"  --timeout S                  how long up/down/add/share/release wait (default 30;\n"
-	"                               -1: forever)\n"
+	"  --timeout S                  how long up/down/add/share/release/ref/unref wait, also\n"
+	"                               for each answer of the fabric (default 30; -1: forever)\n"
 	"\n"
 	"Resolve as an emulated host:  TAGDAX_FABRIC=DIR TAGDAX_HOST=NAME tagdax resolve UUID\n"
 	"Exit codes: 0 done, 1 refused by the fabric or a host, timed out, or not running,\n"
@@ -78,6 +83,7 @@ int cmd_fabric(struct cli *cli, int argc, char **argv)
 	} cmds[] = {
 		{ "up", fabric_up },         { "down", fabric_down },   { "add", fabric_add },
 		{ "share", fabric_share },   { "release", fabric_release },
+		{ "ref", fabric_ref },       { "unref", fabric_unref },
 		{ "list", fabric_list },     { "read", fabric_read },   { "write", fabric_write },
 		{ "region", fabric_region },
 	};
@@ -96,87 +102,110 @@ int cmd_fabric(struct cli *cli, int argc, char **argv)
 	return usage_error(cli, "fabric: unknown command '%s' (tagdax fabric --help)", argv[1]);
 }
 
-static int fab_open_fm(struct fab *f, const char *dir, bool fm)
+int fab_attach(struct fab *f, const char *dir, bool fm, int timeout_ms)
 {
-	char path[PATH_MAX + 32], err[256];
+	char err[256];
 	int rc;
 
 	memset(f, 0, sizeof(*f));
-	f->fm.fd = -1;
-	if (!realpath(dir, f->dir) || snprintf(path, sizeof(path), "%s/config.json", f->dir) >=
-					      (int)sizeof(path)) {
-		fprintf(stderr, "tagdax: %s: %s\n", dir, strerror(errno));
+	rc = tagdax_fabric_open(dir, &f->fab, err, sizeof(err));
+	if (rc == -ENOENT && !*err) {
+		fprintf(stderr, "tagdax: %s: %s\n", dir, strerror(-rc));
 		return EXIT_NOTFOUND;
 	}
-	f->cfg = malloc(sizeof(*f->cfg));
-	if (!f->cfg)
-		return EXIT_SYSTEM;
-	rc = fabric_config_load(path, f->cfg, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "tagdax: %s holds no fabric (%s); 'tagdax fabric up --dir %s' "
-			"makes one\n", dir, rc == -ENOENT ? "no config.json" : err, dir);
-		return EXIT_NOTFOUND;
+			"makes one\n", dir, *err ? err : strerror(-rc), dir);
+		return rc == -ENOMEM ? EXIT_SYSTEM : EXIT_NOTFOUND;
 	}
+	snprintf(f->dir, sizeof(f->dir), "%s", tagdax_fabric_dir(f->fab));
 	if (!fm)
 		return EXIT_OK;
-	snprintf(path, sizeof(path), "%s/fm.sock", f->dir);
-	rc = fmc_open(&f->fm, path, FAB_CALL_TIMEOUT_MS);
+	rc = tagdax_fm_open(f->dir, &f->fm);
+	if (rc == 0)
+		rc = tagdax_fm_set_timeout(f->fm, timeout_ms);
 	if (rc) {
 		fprintf(stderr, "tagdax: the fabric in %s is not running (%s); "
 			"'tagdax fabric up --dir %s' starts it\n", dir, strerror(-rc), dir);
+		fab_detach(f);
 		return EXIT_NOTFOUND;
 	}
 	return EXIT_OK;
 }
 
-int fab_open(struct fab *f, const char *dir, bool fm)
+void fab_detach(struct fab *f)
 {
-	int rc = fab_open_fm(f, dir, fm);
-
-	if (rc)
-		fab_close(f);
-	return rc;
+	tagdax_fm_close(f->fm);
+	tagdax_fabric_close(f->fab);
+	f->fm = NULL;
+	f->fab = NULL;
 }
 
-void fab_close(struct fab *f)
+unsigned int fab_nhosts(struct fab *f)
 {
-	fmc_close(&f->fm);
-	free(f->cfg);
-	f->cfg = NULL;
+	return tagdax_fabric_host_count(f->fab);
 }
 
-const struct fabric_host_cfg *fab_host(struct fab *f, const char *name)
+uint16_t fab_host_id(struct fab *f, unsigned int i)
 {
-	const struct fabric_host_cfg *h = fabric_config_host(f->cfg, name);
+	return (uint16_t)tagdax_fabric_host_id(f->fab, i);
+}
 
-	if (h)
-		return h;
+const char *fab_host_at(struct fab *f, unsigned int i)
+{
+	return tagdax_fabric_host_name(f->fab, i);
+}
+
+const struct fab_host *fab_host(struct fab *f, const char *name)
+{
+	int id = tagdax_fabric_host_lookup(f->fab, name);
+
+	if (id >= 0) {
+		f->host.id = (uint16_t)id;
+		f->host.name = tagdax_fabric_host_by_id(f->fab, (uint16_t)id);
+		return &f->host;
+	}
 	fprintf(stderr, "tagdax: no host '%s' in this fabric; its hosts are:", name);
-	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
-		fprintf(stderr, " %s", f->cfg->hosts[i].name);
+	for (unsigned int i = 0; i < fab_nhosts(f); i++)
+		fprintf(stderr, " %s", fab_host_at(f, i));
 	fputc('\n', stderr);
 	return NULL;
 }
 
 const char *fab_host_name(struct fab *f, uint16_t id)
 {
-	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
-		if (f->cfg->hosts[i].id == id)
-			return f->cfg->hosts[i].name;
-	return NULL;
+	return tagdax_fabric_host_by_id(f->fab, id);
+}
+
+int fab_regions(struct fab *f, struct tagdax_fm_region r[8], unsigned int *n)
+{
+	struct tagdax_fm_host_regions hr;
+	int rc = tagdax_fm_get_host_dc_region_config(f->fm, fab_host_id(f, 0), 0, 8, &hr);
+
+	if (rc)
+		return fab_cci_error("Get Host DC Region Configuration", rc);
+	memcpy(r, hr.region, sizeof(hr.region));
+	*n = hr.count;
+	return EXIT_OK;
 }
 
 struct tagdax_ctx *fab_host_ctx(struct fab *f, const char *name)
 {
 	struct tagdax_ctx *ctx = NULL;
 	char run[PATH_MAX + 64];
+	int rc;
 
-	/* The emu provider reads these at each scan; this process only ever
-	 * looks through one host's eyes at a time. */
+	/* This context alone looks through the host's eyes: no process-wide
+	 * environment is changed. */
 	snprintf(run, sizeof(run), "%s/hosts/%s/run", f->dir, name);
-	if (setenv("TAGDAX_FABRIC", f->dir, 1) || setenv("TAGDAX_HOST", name, 1) ||
-	    tagdax_new(&ctx) || tagdax_set_run_dir(ctx, run)) {
-		fprintf(stderr, "tagdax: out of memory\n");
+	rc = tagdax_new(&ctx);
+	if (rc == 0)
+		rc = tagdax_set_fabric(ctx, f->dir, name);
+	if (rc == 0)
+		rc = tagdax_set_run_dir(ctx, run);
+	if (rc) {
+		fprintf(stderr, "tagdax: cannot look through host %s's eyes: %s\n", name,
+			strerror(-rc));
 		return tagdax_unref(ctx);
 	}
 	return ctx;
@@ -188,14 +217,14 @@ int fab_cci_error(const char *what, int rc)
 		fprintf(stderr, "tagdax: %s: %s\n", what, strerror(-rc));
 		return EXIT_SYSTEM;
 	}
-	fprintf(stderr, "tagdax: %s: %s (%04Xh). %s\n", what, cci_retcode_name((uint16_t)rc), rc,
-		cci_rc_sentence(rc));
+	fprintf(stderr, "tagdax: %s: %s (%04Xh). %s\n", what, tagdax_fm_rc_name(rc), rc,
+		tagdax_fm_rc_sentence(rc));
 	switch (rc) {
-	case CCI_RC_INVALID_INPUT:
-	case CCI_RC_INVALID_EXTENT_LIST:
-	case CCI_RC_INVALID_PADDR:
-	case CCI_RC_INVALID_PAYLOAD_LENGTH:
-	case CCI_RC_UNSUPPORTED:
+	case TAGDAX_FM_RC_INVALID_INPUT:
+	case TAGDAX_FM_RC_INVALID_EXTENT_LIST:
+	case TAGDAX_FM_RC_INVALID_PADDR:
+	case TAGDAX_FM_RC_INVALID_PAYLOAD_LENGTH:
+	case TAGDAX_FM_RC_UNSUPPORTED:
 		return EXIT_USAGE;
 	default:
 		return EXIT_NOTFOUND;
@@ -204,7 +233,7 @@ int fab_cci_error(const char *what, int rc)
 
 bool fab_parse_size(const char *opt, const char *text, uint64_t *out)
 {
-	if (fabric_parse_size(text, out) == 0)
+	if (util_parse_size(text, out) == 0)
 		return true;
 	fprintf(stderr, "tagdax: %s '%s' is not a size (bytes, or with K/M/G/T)\n", opt, text);
 	return false;

@@ -8,10 +8,10 @@
  * be made of non-contiguous extents), is cut into power-of-two windows (a BAR
  * must be one); each window becomes a memory-backend-file mapping the host
  * bytes at their offsets plus an ivshmem-plain device whose option ROM
- * carries the descriptor (lib/vmrom.h) the guest's vm provider reads, which
+ * carries the descriptor (util/vmrom.h) the guest's vm provider reads, which
  * lays the windows out in order as tagdax_map() lays out the pieces here.
  * Nothing is ever written into the shared bytes themselves.  A VM given fabric
- * capacity is recorded as its holder (fabric/client/holders.h), so the host's agent
+ * capacity is recorded as its holder (util/holders.h), so the host's agent
  * waits for it on release and unplugs it on a forced one.
  * This file plans and prints options; vm-hotplug.c plugs through QMP.
  */

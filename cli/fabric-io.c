@@ -127,7 +127,7 @@ static int access_tag(struct cli *cli, int argc, char **argv, bool write)
 	size_t len = 0;
 	int rc = parse_io(cli, argc, argv, &o, write);
 
-	if (rc || !cli_tag(o.tag, &tag) || (rc = fab_open(&f, o.dir, false)))
+	if (rc || !cli_tag(o.tag, &tag) || (rc = fab_attach(&f, o.dir, false, 0)))
 		return rc ? rc : EXIT_USAGE;
 	if (!fab_host(&f, o.host))
 		rc = EXIT_USAGE;
@@ -170,7 +170,7 @@ static int access_tag(struct cli *cli, int argc, char **argv, bool write)
 	free(data);
 	tagdax_unmap(map);
 	tagdax_unref(ctx);
-	fab_close(&f);
+	fab_detach(&f);
 	return rc;
 }
 

@@ -21,21 +21,22 @@ struct alloc {
 	struct tagdax_tag tag;
 	int region;
 	uint64_t size;
-	struct fmc_extent *ext; /* as the first host that holds it lists them */
+	struct tagdax_fm_extent *ext; /* as the first host that holds it lists them */
 	uint32_t n;
 	unsigned int first;      /* index of that host */
 	bool *held;              /* per configured host */
 	bool *pending;           /* per configured host: offered, not answered */
+	bool fm_ref;             /* the FM holds a reference (5606h) */
 };
 
 struct view {
-	struct fmc_region regions[8];
+	struct tagdax_fm_region regions[8];
 	unsigned int nregions;
 	struct alloc *a;
 	size_t n, cap;
 };
 
-static int region_of(const struct view *v, const struct fmc_extent *e)
+static int region_of(const struct view *v, const struct tagdax_fm_extent *e)
 {
 	for (unsigned int i = 0; i < v->nregions; i++)
 		if (e->dpa - v->regions[i].base < v->regions[i].length)
@@ -43,7 +44,7 @@ static int region_of(const struct view *v, const struct fmc_extent *e)
 	return -1;
 }
 
-static struct alloc *alloc_for(struct view *v, const struct fmc_extent *e, unsigned int host,
+static struct alloc *alloc_for(struct view *v, const struct tagdax_fm_extent *e, unsigned int host,
 			       unsigned int nhosts)
 {
 	static const uint8_t null_tag[16];
@@ -69,28 +70,28 @@ static struct alloc *alloc_for(struct view *v, const struct fmc_extent *e, unsig
 	return v->a[v->n].held && v->a[v->n].pending ? &v->a[v->n++] : NULL;
 }
 
-static int add_extent(struct alloc *a, const struct fmc_extent *e)
+static int add_extent(struct alloc *a, const struct tagdax_fm_extent *e)
 {
-	struct fmc_extent *bigger = realloc(a->ext, (a->n + 1) * sizeof(*bigger));
+	struct tagdax_fm_extent *bigger = realloc(a->ext, (a->n + 1) * sizeof(*bigger));
 
 	if (!bigger)
 		return -1;
 	a->ext = bigger;
 	a->ext[a->n++] = *e;
-	a->size += e->len;
+	a->size += e->length;
 	return 0;
 }
 
 static int add_host(struct view *v, struct fab *f, unsigned int h)
 {
-	struct fmc_extent *x;
+	struct tagdax_fm_extent *x;
 	uint32_t n;
-	int rc = fmc_host_extents(&f->fm, f->cfg->hosts[h].id, &x, &n);
+	int rc = tagdax_fm_get_host_extents(f->fm, fab_host_id(f, h), &x, &n);
 
 	if (rc)
 		return fab_cci_error("Get DC Region Extent Lists", rc);
 	for (uint32_t i = 0; i < n; i++) {
-		struct alloc *a = alloc_for(v, &x[i], h, f->cfg->nhosts);
+		struct alloc *a = alloc_for(v, &x[i], h, fab_nhosts(f));
 
 		if (!a || (a->first == h && add_extent(a, &x[i]))) {
 			free(x);
@@ -102,28 +103,38 @@ static int add_host(struct view *v, struct fab *f, unsigned int h)
 	return EXIT_OK;
 }
 
-/* The hosts each tag is offered to (5608h pending bitmaps). */
-static int add_pending(struct view *v, struct fab *f)
+/* Each tag's FM reference flag and the hosts it is offered to (5608h
+ * bitmaps, decoded to the configured hosts).  A tag only offered, or only
+ * referenced by the FM, has no extents in any host's list. */
+static int add_tags(struct view *v, struct fab *f)
 {
-	struct fmc_tag *t;
+	struct tagdax_fm_tag *t;
 	uint32_t n;
-	int rc = fmc_list_tags(&f->fm, &t, &n);
+	int rc = tagdax_fm_list_all_tags(f->fm, &t, &n);
 
 	if (rc)
 		return fab_cci_error("Dynamic Capacity List Tags", rc);
-	for (uint32_t i = 0; rc == 0 && i < n; i++)
-		for (unsigned int h = 0; rc == 0 && h < f->cfg->nhosts; h++) {
-			struct fmc_extent e = { .dpa = UINT64_MAX };
-			struct alloc *a;
+	for (uint32_t i = 0; rc == 0 && i < n; i++) {
+		struct tagdax_fm_extent e = { .dpa = UINT64_MAX };
+		bool listed = t[i].fm_ref;
+		struct alloc *a;
 
-			if (!fmc_tag_has(t[i].pending, f->cfg->hosts[h].id))
-				continue;
-			memcpy(e.tag, t[i].tag, 16);
-			if (!(a = alloc_for(v, &e, h, f->cfg->nhosts)))
-				rc = EXIT_SYSTEM;
-			else
-				a->pending[h] = true;
+		for (unsigned int h = 0; h < fab_nhosts(f); h++)
+			listed |= tagdax_fm_bitmap_has(t[i].pending, fab_host_id(f, h)) ||
+				  tagdax_fm_bitmap_has(t[i].ref, fab_host_id(f, h));
+		if (!listed)
+			continue;
+		memcpy(e.tag, t[i].tag, 16);
+		if (!(a = alloc_for(v, &e, 0, fab_nhosts(f)))) {
+			rc = EXIT_SYSTEM;
+			break;
 		}
+		a->fm_ref = t[i].fm_ref;
+		for (unsigned int h = 0; h < fab_nhosts(f); h++) {
+			a->pending[h] |= tagdax_fm_bitmap_has(t[i].pending, fab_host_id(f, h));
+			a->held[h] |= tagdax_fm_bitmap_has(t[i].ref, fab_host_id(f, h));
+		}
+	}
 	free(t);
 	return rc;
 }
@@ -142,14 +153,12 @@ static int by_place(const void *x, const void *y)
 
 static int view_load(struct view *v, struct fab *f)
 {
-	int rc = fmc_host_regions(&f->fm, f->cfg->hosts[0].id, v->regions, &v->nregions);
+	int rc = fab_regions(f, v->regions, &v->nregions);
 
-	if (rc)
-		return fab_cci_error("Get Host DC Region Configuration", rc);
-	for (unsigned int h = 0; rc == 0 && h < f->cfg->nhosts; h++)
+	for (unsigned int h = 0; rc == 0 && h < fab_nhosts(f); h++)
 		rc = add_host(v, f, h);
 	if (rc == 0)
-		rc = add_pending(v, f);
+		rc = add_tags(v, f);
 	if (rc == 0 && v->n)
 		qsort(v->a, v->n, sizeof(*v->a), by_place);
 	return rc;
@@ -188,19 +197,18 @@ static void print_text(const struct view *v, struct fab *f)
 
 	printf("%-7s %-14s %-8s %-6s %s\n", "REGION", "BASE", "LENGTH", "BLOCK", "FLAGS");
 	for (unsigned int i = 0; i < v->nregions; i++) {
-		const struct fmc_region *r = &v->regions[i];
-
-		bool sharable = r->attr1 & CCI_ATTR1_SHARABLE;
-		bool sanitize = r->flags & CCI_ATTR2_SANITIZE_ON_RELEASE;
+		const struct tagdax_fm_region *r = &v->regions[i];
+		bool sharable = r->attr1 & TAGDAX_FM_ATTR1_SHARABLE;
+		bool sanitize = r->sanitize_on_release;
 
 		printf("%-7u 0x%-12" PRIx64 " %-8s %-6s %s%s%s\n", i, r->base, human(r->length, a),
-		       human(r->block, b), sharable ? "sharable" : "",
+		       human(r->block_size, b), sharable ? "sharable" : "",
 		       sharable && sanitize ? "," : "", sanitize ? "sanitize-on-release" : "");
 	}
 	printf("\n%-16s %s\n", "HOST", "AGENT");
-	for (unsigned int h = 0; h < f->cfg->nhosts; h++)
-		printf("%-16s %s\n", f->cfg->hosts[h].name,
-		       fab_agent_alive(f->dir, f->cfg->hosts[h].name) ? "alive" : "dead");
+	for (unsigned int h = 0; h < fab_nhosts(f); h++)
+		printf("%-16s %s\n", fab_host_at(f, h),
+		       tagdax_fabric_agent_alive(f->fab, fab_host_at(f, h)) ? "alive" : "dead");
 	printf("\n%-36s  %-6s %-8s %-7s %s\n", "TAG", "REGION", "SIZE", "EXTENTS", "HOSTS");
 	if (!v->n)
 		printf("(no allocations)\n");
@@ -215,38 +223,38 @@ static void print_text(const struct view *v, struct fab *f)
 			       human(al->size, a), al->n);
 		else
 			printf("%-36s  %-6s %-8s %-7u ", tag, "-", "-", 0u);
-		for (unsigned int h = 0; h < f->cfg->nhosts; h++)
+		for (unsigned int h = 0; h < fab_nhosts(f); h++)
 			if (al->held[h] || al->pending[h]) {
-				printf("%s%s%s", first ? "" : ",", f->cfg->hosts[h].name,
+				printf("%s%s%s", first ? "" : ",", fab_host_at(f, h),
 				       al->held[h] ? "" : "(pending)");
 				first = false;
 			}
-		putchar('\n');
+		printf("%s%s\n", al->fm_ref && !first ? "," : "", al->fm_ref ? "[fm]" : "");
 	}
 }
 
-static struct json_object *extent_json(const struct fmc_extent *e)
+static struct json_object *extent_json(const struct tagdax_fm_extent *e)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "dpa", json_object_new_uint64(e->dpa));
-	json_object_object_add(o, "length", json_object_new_uint64(e->len));
-	json_object_object_add(o, "seq", json_object_new_int(e->seq));
+	json_object_object_add(o, "length", json_object_new_uint64(e->length));
+	json_object_object_add(o, "seq", json_object_new_int(e->shared_seq));
 	return o;
 }
 
-static struct json_object *region_json(const struct fmc_region *r, unsigned int i)
+static struct json_object *region_json(const struct tagdax_fm_region *r, unsigned int i)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "region", json_object_new_int((int)i));
 	json_object_object_add(o, "base", json_object_new_uint64(r->base));
 	json_object_object_add(o, "length", json_object_new_uint64(r->length));
-	json_object_object_add(o, "block_size", json_object_new_uint64(r->block));
+	json_object_object_add(o, "block_size", json_object_new_uint64(r->block_size));
 	json_object_object_add(o, "sharable",
-			       json_object_new_boolean(r->attr1 & CCI_ATTR1_SHARABLE));
+			       json_object_new_boolean(r->attr1 & TAGDAX_FM_ATTR1_SHARABLE));
 	json_object_object_add(o, "sanitize_on_release",
-			       json_object_new_boolean(r->flags & CCI_ATTR2_SANITIZE_ON_RELEASE));
+			       json_object_new_boolean(r->sanitize_on_release));
 	return o;
 }
 
@@ -265,13 +273,14 @@ static struct json_object *alloc_json(const struct alloc *al, struct fab *f)
 	for (uint32_t i = 0; i < al->n; i++)
 		json_object_array_add(x, extent_json(&al->ext[i]));
 	json_object_object_add(o, "extents", x);
-	for (unsigned int h = 0; h < f->cfg->nhosts; h++)
+	for (unsigned int h = 0; h < fab_nhosts(f); h++)
 		if (al->held[h])
-			json_object_array_add(hosts, json_object_new_string(f->cfg->hosts[h].name));
+			json_object_array_add(hosts, json_object_new_string(fab_host_at(f, h)));
 		else if (al->pending[h])
-			json_object_array_add(pending, json_object_new_string(f->cfg->hosts[h].name));
+			json_object_array_add(pending, json_object_new_string(fab_host_at(f, h)));
 	json_object_object_add(o, "hosts", hosts);
 	json_object_object_add(o, "pending", pending);
+	json_object_object_add(o, "fm_ref", json_object_new_boolean(al->fm_ref));
 	return o;
 }
 
@@ -306,10 +315,9 @@ static void range_out(struct json_object **arr, bool text, const char *host, uns
  * per call (revoking or not).  As text (o NULL), a section after the
  * allocations; in JSON, the key "quarantined" or "revoking" (only when
  * there is some). */
-_Static_assert(FABRIC_HOST_NAME_MAX == 32, "the host name width in the sscanf below");
 static void out_of_allocator(struct fab *f, struct json_object *o, bool revoking)
 {
-	char path[PATH_MAX + 16], line[256], host[FABRIC_HOST_NAME_MAX + 1];
+	char path[PATH_MAX + 16], line[256], host[33]; /* a host name is 32 at most */
 	struct json_object *q = NULL;
 	uint64_t dpa, len;
 	unsigned int r, n = 0;
@@ -345,13 +353,13 @@ static void print_view_json(const struct view *v, struct fab *f)
 
 	for (unsigned int i = 0; i < v->nregions; i++)
 		json_object_array_add(r, region_json(&v->regions[i], i));
-	for (unsigned int i = 0; i < f->cfg->nhosts; i++) {
+	for (unsigned int i = 0; i < fab_nhosts(f); i++) {
 		struct json_object *h = json_object_new_object();
 
-		json_object_object_add(h, "id", json_object_new_int(f->cfg->hosts[i].id));
-		json_object_object_add(h, "name", json_object_new_string(f->cfg->hosts[i].name));
+		json_object_object_add(h, "id", json_object_new_int(fab_host_id(f, i)));
+		json_object_object_add(h, "name", json_object_new_string(fab_host_at(f, i)));
 		json_object_object_add(h, "agent_alive", json_object_new_boolean(
-			fab_agent_alive(f->dir, f->cfg->hosts[i].name)));
+			tagdax_fabric_agent_alive(f->fab, fab_host_at(f, i))));
 		json_object_array_add(hosts, h);
 	}
 	for (size_t i = 0; i < v->n; i++)
@@ -388,7 +396,7 @@ int fabric_list(struct cli *cli, int argc, char **argv)
 	}
 	if (!dir || optind < argc)
 		return usage_error(cli, "fabric list takes --dir DIR [--json]");
-	if ((rc = fab_open(&f, dir, true)))
+	if ((rc = fab_attach(&f, dir, true, FAB_CALL_TIMEOUT_MS)))
 		return rc;
 	rc = view_load(&v, &f);
 	if (rc == 0 && cli->json)
@@ -400,6 +408,6 @@ int fabric_list(struct cli *cli, int argc, char **argv)
 		out_of_allocator(&f, NULL, true);
 	}
 	view_free(&v);
-	fab_close(&f);
+	fab_detach(&f);
 	return rc;
 }

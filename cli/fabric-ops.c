@@ -21,6 +21,7 @@
 #include <uuid/uuid.h>
 
 #include "fabric.h"
+#include "size.h"
 
 #define STALE_NS (60ull * 1000000000ull)
 #define MAX_EXTENT_ARGS 256
@@ -31,13 +32,13 @@ struct op {
 	int region;          /* -1: not given */
 	bool forced, sanitize;
 	int timeout_ms;
-	struct fmc_extent ext[MAX_EXTENT_ARGS];
+	struct tagdax_fm_extent ext[MAX_EXTENT_ARGS];
 	uint32_t next;
-	struct fmc_region regions[8]; /* as the device reports them (5601h) */
+	struct tagdax_fm_region regions[8]; /* as the device reports them (5601h) */
 	unsigned int nregions;
 };
 
-static bool parse_extent(const char *text, struct fmc_extent *e)
+static bool parse_extent(const char *text, struct tagdax_fm_extent *e)
 {
 	char dpa[64];
 	const char *colon = strchr(text, ':');
@@ -47,7 +48,7 @@ static bool parse_extent(const char *text, struct fmc_extent *e)
 	memcpy(dpa, text, (size_t)(colon - text));
 	dpa[colon - text] = '\0';
 	memset(e, 0, sizeof(*e));
-	if (fabric_parse_size(dpa, &e->dpa) == 0 && fabric_parse_size(colon + 1, &e->len) == 0)
+	if (util_parse_size(dpa, &e->dpa) == 0 && util_parse_size(colon + 1, &e->length) == 0)
 		return true;
 bad:
 	fprintf(stderr, "tagdax: --extent '%s' is not DPA:LENGTH (like 0:2M)\n", text);
@@ -126,31 +127,31 @@ struct outcome {
 static int fm_take(struct fab *f, uint8_t type, uint16_t host, const struct tagdax_tag *tag,
 		   uint64_t t0, struct outcome *out)
 {
-	struct fmc_events evs;
+	struct tagdax_fm_events evs;
 	uint16_t *handles;
 	unsigned int n = 0;
-	int rc = fmc_get_events(&f->fm, CCI_LOG_DC, &evs);
+	int rc = tagdax_fm_get_event_records(f->fm, TAGDAX_FM_LOG_DC, &evs);
 
 	if (rc)
 		return rc;
 	handles = calloc(evs.count ? evs.count : 1, sizeof(*handles));
 	for (unsigned int i = 0; handles && i < evs.count; i++) {
-		const struct fmc_event *e = &evs.ev[i];
+		const struct tagdax_fm_event *e = &evs.ev[i];
 		bool mine = e->type == type && e->host_id == host && e->timestamp >= t0 &&
-			    !memcmp(e->ext.tag, tag->b, 16);
+			    !memcmp(e->extent.tag, tag->b, 16);
 
-		if (mine && type == CCI_DC_EVENT_ADD_RESPONSE && e->ext.len)
+		if (mine && type == TAGDAX_FM_EVENT_ADD_RESPONSE && e->extent.length)
 			out->accepted++;
-		else if (mine && type == CCI_DC_EVENT_ADD_RESPONSE)
+		else if (mine && type == TAGDAX_FM_EVENT_ADD_RESPONSE)
 			out->rejected = true;
 		else if (mine)
 			out->released = true;
 		if (mine || e->timestamp + STALE_NS < t0)
 			handles[n++] = e->handle;
 	}
-	rc = handles ? (n ? fmc_clear_events(&f->fm, CCI_LOG_DC, handles, n, false) : 0) : -ENOMEM;
+	rc = handles ? (n ? tagdax_fm_clear_event_records(f->fm, TAGDAX_FM_LOG_DC, handles, n) : 0) : -ENOMEM;
 	free(handles);
-	fmc_events_free(&evs);
+	tagdax_fm_events_free(&evs);
 	return rc;
 }
 
@@ -179,7 +180,7 @@ static void print_reason(struct fab *f, const char *host, const struct tagdax_ta
 
 /* One look: 0 when the host can resolve the tag (untagged: has accepted
  * it), -EAGAIN when not yet, -ECANCELED when it rejected it. */
-static int added_yet(struct fab *f, const struct fabric_host_cfg *h, struct tagdax_ctx *ctx,
+static int added_yet(struct fab *f, const struct fab_host *h, struct tagdax_ctx *ctx,
 		     const struct tagdax_tag *tag, uint64_t t0)
 {
 	struct outcome o = { 0 };
@@ -193,7 +194,7 @@ static int added_yet(struct fab *f, const struct fabric_host_cfg *h, struct tagd
 		usleep(20 * 1000);
 	}
 	/* read even on success: it takes our records out of the FM log */
-	taken = fm_take(f, CCI_DC_EVENT_ADD_RESPONSE, h->id, tag, t0, &o);
+	taken = fm_take(f, TAGDAX_FM_EVENT_ADD_RESPONSE, h->id, tag, t0, &o);
 	if (o.rejected)
 		return -ECANCELED;
 	if (taken < 0)
@@ -203,20 +204,20 @@ static int added_yet(struct fab *f, const struct fabric_host_cfg *h, struct tagd
 
 /* Is the tag still offered to the host, unanswered (5608h)?  Untagged
  * capacity cannot be looked up: with no answer seen, it is. */
-static bool still_offered(struct fab *f, const struct fabric_host_cfg *h,
+static bool still_offered(struct fab *f, const struct fab_host *h,
 			  const struct tagdax_tag *tag)
 {
-	struct fmc_tag *t;
+	struct tagdax_fm_tag *t;
 	uint32_t n;
 	bool offered = false;
 
 	if (tagdax_tag_is_null(tag))
 		return true;
-	if (fmc_list_tags(&f->fm, &t, &n))
+	if (tagdax_fm_list_all_tags(f->fm, &t, &n))
 		return false;
 	for (uint32_t i = 0; i < n; i++)
 		if (!memcmp(t[i].tag, tag->b, 16))
-			offered = fmc_tag_has(t[i].pending, h->id);
+			offered = tagdax_fm_bitmap_has(t[i].pending, h->id);
 	free(t);
 	return offered;
 }
@@ -224,7 +225,7 @@ static bool still_offered(struct fab *f, const struct fabric_host_cfg *h,
 /* The timeout struck with the offer unanswered: the host may still accept
  * it, so the caller must know the tag (printed already) and how to take
  * the offer back. */
-static int report_pending(struct fab *f, const struct fabric_host_cfg *h,
+static int report_pending(struct fab *f, const struct fab_host *h,
 			  const struct tagdax_tag *tag)
 {
 	char text[TAGDAX_TAG_STRLEN];
@@ -242,7 +243,7 @@ static int report_pending(struct fab *f, const struct fabric_host_cfg *h,
 /* The request left, its answer did not come back: the fabric may have
  * taken it.  Not "refused" (that would say nothing changed): the caller
  * looks before it tries again. */
-static void lost_answer(struct fab *f, const struct fabric_host_cfg *h, const char *what,
+static void lost_answer(struct fab *f, const struct fab_host *h, const char *what,
 			const char *tag, int rc)
 {
 	fprintf(stderr, "tagdax: no answer from the fabric to the %s (%s): it may have "
@@ -258,7 +259,7 @@ static bool lost_touch(int rc)
 }
 
 /* After 5604h: waits until the host resolves the tag, or rejected it. */
-static int wait_added(struct fab *f, const struct fabric_host_cfg *h,
+static int wait_added(struct fab *f, const struct fab_host *h,
 		      const struct tagdax_tag *tag, uint64_t t0, int timeout_ms)
 {
 	struct tagdax_ctx *ctx = tagdax_tag_is_null(tag) ? NULL : fab_host_ctx(f, h->name);
@@ -294,22 +295,15 @@ static int wait_added(struct fab *f, const struct fabric_host_cfg *h,
 	return EXIT_OK;
 }
 
-static int host_regions(struct fab *f, uint16_t host, struct fmc_region r[8], unsigned int *n)
-{
-	int rc = fmc_host_regions(&f->fm, host, r, n);
-
-	return rc ? fab_cci_error("Get Host DC Region Configuration", rc) : EXIT_OK;
-}
-
 /* Fills the 5604h request of `add`; a tag is made up when none is given
  * (a host can only resolve tagged capacity).  An explicit null tag asks for
  * untagged capacity. */
 static int add_request(struct cli *cli, struct fab *f, struct op *o, uint16_t host,
-		       struct fmc_change *req, struct tagdax_tag *tag)
+		       struct tagdax_fm_add *req, struct tagdax_tag *tag)
 {
 	static const char *const names[] = { "free", "contiguous", "prescriptive" };
-	struct fmc_region *r = o->regions;
-	unsigned int n, policy = o->next ? CCI_ADD_PRESCRIPTIVE : CCI_ADD_FREE;
+	struct tagdax_fm_region *r = o->regions;
+	unsigned int n, policy = o->next ? TAGDAX_FM_ADD_PRESCRIPTIVE : TAGDAX_FM_ADD_FREE;
 	int rc;
 
 	if (o->policy) {
@@ -318,7 +312,7 @@ static int add_request(struct cli *cli, struct fab *f, struct op *o, uint16_t ho
 		if (policy == 3)
 			return usage_error(cli, "--policy is free, contiguous or prescriptive");
 	}
-	if ((policy == CCI_ADD_PRESCRIPTIVE) != (o->next > 0))
+	if ((policy == TAGDAX_FM_ADD_PRESCRIPTIVE) != (o->next > 0))
 		return usage_error(cli, "--extent goes with --policy prescriptive, and it needs them");
 	if (!o->size && !o->next)
 		return usage_error(cli, "fabric add needs --size SIZE");
@@ -329,7 +323,7 @@ static int add_request(struct cli *cli, struct fab *f, struct op *o, uint16_t ho
 		uint64_t sum = 0;
 
 		for (unsigned int i = 0; i < o->next; i++)
-			sum += o->ext[i].len;
+			sum += o->ext[i].length;
 		if (sum != req->length)
 			return usage_error(cli, "--size %s is not what the extents add up to "
 					   "(%llu bytes); give one or the other", o->size,
@@ -339,11 +333,11 @@ static int add_request(struct cli *cli, struct fab *f, struct op *o, uint16_t ho
 	if (o->tag && !fab_parse_tag(o->tag, tag))
 		return EXIT_USAGE;
 	req->host = host;
-	req->flags = (uint8_t)policy;
+	req->policy = (enum tagdax_fm_add_policy)policy;
 	req->region = (uint8_t)(o->region < 0 ? 0 : o->region);
 	req->ext = o->ext;
 	req->count = o->next;
-	if ((rc = host_regions(f, host, r, &o->nregions)))
+	if ((rc = fab_regions(f, r, &o->nregions)))
 		return rc;
 	n = o->nregions;
 	if (o->next) {
@@ -367,17 +361,21 @@ static int add_request(struct cli *cli, struct fab *f, struct op *o, uint16_t ho
 /* The region that holds a tag's capacity, from any host's extent list. */
 static int tag_region(struct fab *f, const struct tagdax_tag *tag)
 {
-	struct fmc_region r[8];
+	struct tagdax_fm_region r[8];
 	unsigned int n;
 	int region = -1;
 
-	if (fmc_host_regions(&f->fm, f->cfg->hosts[0].id, r, &n))
+	struct tagdax_fm_host_regions hr;
+
+	if (tagdax_fm_get_host_dc_region_config(f->fm, fab_host_id(f, 0), 0, 8, &hr))
 		return -1;
-	for (unsigned int i = 0; i < f->cfg->nhosts && region < 0; i++) {
-		struct fmc_extent *x;
+	memcpy(r, hr.region, sizeof(hr.region));
+	n = hr.count;
+	for (unsigned int i = 0; i < fab_nhosts(f) && region < 0; i++) {
+		struct tagdax_fm_extent *x;
 		uint32_t k;
 
-		if (fmc_host_extents(&f->fm, f->cfg->hosts[i].id, &x, &k))
+		if (tagdax_fm_get_host_extents(f->fm, fab_host_id(f, i), &x, &k))
 			continue;
 		for (uint32_t j = 0; j < k && region < 0; j++)
 			for (unsigned int q = 0; q < n && region < 0; q++)
@@ -390,23 +388,23 @@ static int tag_region(struct fab *f, const struct tagdax_tag *tag)
 
 /* Which of the device's checks a refused add most likely failed, from
  * what this side can see: a sentence more useful than the code alone. */
-static void add_hint(struct fab *f, const struct op *o, const struct fmc_change *req, int rc)
+static void add_hint(struct fab *f, const struct op *o, const struct tagdax_fm_add *req, int rc)
 {
-	const struct fmc_region *r = &o->regions[req->region];
+	const struct tagdax_fm_region *r = &o->regions[req->region];
 	struct tagdax_tag tag;
 
 	memcpy(tag.b, req->tag, 16);
-	if (rc != CCI_RC_INVALID_INPUT || req->flags == CCI_ADD_PRESCRIPTIVE)
+	if (rc != TAGDAX_FM_RC_INVALID_INPUT || req->policy == TAGDAX_FM_ADD_PRESCRIPTIVE)
 		return;
 	if (req->region >= o->nregions)
 		fprintf(stderr, "tagdax: region %u does not exist (the device has %u)\n",
 			req->region, o->nregions);
 	else if (!req->length)
 		fprintf(stderr, "tagdax: a size of zero asks for nothing\n");
-	else if (req->length % r->block)
+	else if (req->length % r->block_size)
 		fprintf(stderr, "tagdax: %s is not a multiple of region %u's block size (%llu bytes)\n",
-			o->size, req->region, (unsigned long long)r->block);
-	else if ((r->attr1 & CCI_ATTR1_SHARABLE) && tagdax_tag_is_null(&tag))
+			o->size, req->region, (unsigned long long)r->block_size);
+	else if ((r->attr1 & TAGDAX_FM_ATTR1_SHARABLE) && tagdax_tag_is_null(&tag))
 		fprintf(stderr, "tagdax: region %u is sharable, and sharable capacity must carry a "
 			"tag\n", req->region);
 	else if (!tagdax_tag_is_null(&tag) && tag_region(f, &tag) >= 0)
@@ -415,16 +413,16 @@ static void add_hint(struct fab *f, const struct op *o, const struct fmc_change 
 
 int fabric_add(struct cli *cli, int argc, char **argv)
 {
-	const struct fabric_host_cfg *h = NULL;
+	const struct fab_host *h = NULL;
 	char text[TAGDAX_TAG_STRLEN];
 	struct tagdax_tag tag;
-	struct fmc_change req;
+	struct tagdax_fm_add req;
 	struct op o;
 	struct fab f;
 	uint64_t t0;
 	int rc = parse_op(cli, argc, argv, &o);
 
-	if (rc || (rc = fab_open(&f, o.dir, true)))
+	if (rc || (rc = fab_attach(&f, o.dir, true, o.timeout_ms)))
 		return rc;
 	if (!(h = fab_host(&f, o.host)))
 		rc = EXIT_USAGE;
@@ -437,7 +435,7 @@ int fabric_add(struct cli *cli, int argc, char **argv)
 		puts(text);
 		fflush(stdout);
 		t0 = fab_now_ns();
-		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_ADD, &req);
+		rc = tagdax_fm_initiate_dc_add(f.fm, &req);
 		if (lost_touch(rc)) {
 			lost_answer(&f, h, "add", text, rc);
 			fprintf(stderr, "tagdax: 'tagdax fabric release --dir %s --host %s --tag %s "
@@ -452,14 +450,14 @@ int fabric_add(struct cli *cli, int argc, char **argv)
 			rc = wait_added(&f, h, &tag, t0, o.timeout_ms);
 		}
 	}
-	fab_close(&f);
+	fab_detach(&f);
 	return rc;
 }
 
 int fabric_share(struct cli *cli, int argc, char **argv)
 {
-	const struct fabric_host_cfg *h = NULL;
-	struct fmc_change req = { .flags = CCI_ADD_ENABLE_SHARED };
+	const struct fab_host *h = NULL;
+	struct tagdax_fm_add req = { .policy = TAGDAX_FM_ADD_ENABLE_SHARED };
 	struct tagdax_tag tag;
 	struct op o;
 	struct fab f;
@@ -470,7 +468,7 @@ int fabric_share(struct cli *cli, int argc, char **argv)
 		rc = usage_error(cli, "fabric share takes --tag UUID (and no size, policy or extents)");
 	if (rc == 0 && !fab_parse_tag(o.tag, &tag))
 		rc = EXIT_USAGE;
-	if (rc || (rc = fab_open(&f, o.dir, true)))
+	if (rc || (rc = fab_attach(&f, o.dir, true, o.timeout_ms)))
 		return rc;
 	if (!(h = fab_host(&f, o.host)))
 		rc = EXIT_USAGE;
@@ -481,11 +479,11 @@ int fabric_share(struct cli *cli, int argc, char **argv)
 		req.region = (uint8_t)(region < 0 ? 0 : region);
 		memcpy(req.tag, tag.b, 16);
 		t0 = fab_now_ns();
-		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_ADD, &req);
+		rc = tagdax_fm_initiate_dc_add(f.fm, &req);
 		if (rc) {
 			int code = fab_cci_error("the fabric refused to share it", rc);
 
-			if (rc == CCI_RC_INVALID_INPUT)
+			if (rc == TAGDAX_FM_RC_INVALID_INPUT)
 				fprintf(stderr, "tagdax: %s\n", region < 0 ? "no host holds "
 					"capacity with that tag" : "the host may already have it");
 			rc = code;
@@ -495,14 +493,14 @@ int fabric_share(struct cli *cli, int argc, char **argv)
 	}
 	if (rc == 0)
 		printf("%s now shares %s\n", h->name, o.tag);
-	fab_close(&f);
+	fab_detach(&f);
 	return rc;
 }
 
 /* What a release takes: the tag's capacity, or (prescriptive) ranges. */
 struct target {
 	const struct tagdax_tag *tag;
-	const struct fmc_extent *ext;
+	const struct tagdax_fm_extent *ext;
 	uint32_t n;
 };
 
@@ -511,7 +509,7 @@ static bool hits(const struct target *t, uint64_t dpa, uint64_t len, const uint8
 	if (!t->n)
 		return tag && !memcmp(tag, t->tag->b, 16);
 	for (uint32_t i = 0; i < t->n; i++)
-		if (dpa < t->ext[i].dpa + t->ext[i].len && t->ext[i].dpa < dpa + len)
+		if (dpa < t->ext[i].dpa + t->ext[i].length && t->ext[i].dpa < dpa + len)
 			return true;
 	return false;
 }
@@ -520,15 +518,15 @@ static bool hits(const struct target *t, uint64_t dpa, uint64_t len, const uint8
  * *tag_left: does it hold anything with the tag at all? */
 static int fm_holds(struct fab *f, uint16_t host, const struct target *t, bool *tag_left)
 {
-	struct fmc_extent *x;
+	struct tagdax_fm_extent *x;
 	uint32_t n;
-	int held = 0, rc = fmc_host_extents(&f->fm, host, &x, &n);
+	int held = 0, rc = tagdax_fm_get_host_extents(f->fm, host, &x, &n);
 
 	if (rc)
 		return rc < 0 ? rc : -EIO;
 	*tag_left = false;
 	for (uint32_t i = 0; i < n; i++) {
-		held |= hits(t, x[i].dpa, x[i].len, x[i].tag);
+		held |= hits(t, x[i].dpa, x[i].length, x[i].tag);
 		*tag_left |= !memcmp(x[i].tag, t->tag->b, 16);
 	}
 	free(x);
@@ -555,7 +553,7 @@ static bool host_done(struct tagdax_ctx *ctx, const struct target *t, bool tag_l
 /* After 5605h: waits until neither the device (the host's extent list) nor
  * the host (its devices) has the released capacity any more.  A forced
  * release is done at the device at once; the wait is for the host. */
-static int wait_released(struct fab *f, const struct fabric_host_cfg *h,
+static int wait_released(struct fab *f, const struct fab_host *h,
 			 const struct target *t, uint64_t t0, int timeout_ms)
 {
 	struct tagdax_ctx *ctx = fab_host_ctx(f, h->name);
@@ -568,7 +566,7 @@ static int wait_released(struct fab *f, const struct fabric_host_cfg *h,
 	       !(done = !held && host_done(ctx, t, tag_left)) && fab_now_ms() < deadline)
 		usleep(20 * 1000);
 	tagdax_unref(ctx);
-	fm_take(f, CCI_DC_EVENT_CAPACITY_RELEASED, h->id, t->tag, t0, &o);
+	fm_take(f, TAGDAX_FM_EVENT_CAPACITY_RELEASED, h->id, t->tag, t0, &o);
 	if (!ctx)
 		return EXIT_SYSTEM;
 	if (held < 0)
@@ -588,8 +586,8 @@ static int wait_released(struct fab *f, const struct fabric_host_cfg *h,
 
 int fabric_release(struct cli *cli, int argc, char **argv)
 {
-	const struct fabric_host_cfg *h = NULL;
-	struct fmc_change req = { 0 };
+	const struct fab_host *h = NULL;
+	struct tagdax_fm_release req = { 0 };
 	struct tagdax_tag tag;
 	struct target whole = { .tag = &tag }, what;
 	bool offered = false;
@@ -602,15 +600,15 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 		rc = usage_error(cli, "fabric release takes --tag UUID (and no size or policy)");
 	if (rc == 0 && !fab_parse_tag(o.tag, &tag))
 		rc = EXIT_USAGE;
-	if (rc || (rc = fab_open(&f, o.dir, true)))
+	if (rc || (rc = fab_attach(&f, o.dir, true, o.timeout_ms)))
 		return rc;
 	if (!(h = fab_host(&f, o.host)))
 		rc = EXIT_USAGE;
 	if (rc == 0) {
 		req.host = h->id;
-		req.flags = (uint8_t)((o.next ? CCI_RELEASE_PRESCRIPTIVE : CCI_RELEASE_TAG_BASED) |
-				      (o.forced ? CCI_RELEASE_FORCED : 0) |
-				      (o.sanitize ? CCI_RELEASE_SANITIZE : 0));
+		req.policy = o.next ? TAGDAX_FM_RELEASE_PRESCRIPTIVE : TAGDAX_FM_RELEASE_TAG_BASED;
+		req.forced = o.forced;
+		req.sanitize = o.sanitize;
 		memcpy(req.tag, tag.b, 16);
 		for (uint32_t i = 0; i < o.next; i++)
 			memcpy(o.ext[i].tag, tag.b, 16);
@@ -619,7 +617,7 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 		what = (struct target){ .tag = &tag, .ext = o.ext, .n = o.next };
 		offered = o.forced && !o.next && still_offered(&f, h, &tag);
 		t0 = fab_now_ns();
-		rc = fmc_dc_change(&f.fm, CCI_FM_INITIATE_DC_RELEASE, &req);
+		rc = tagdax_fm_initiate_dc_release(f.fm, &req);
 		if (lost_touch(rc)) {
 			lost_answer(&f, h, "release", o.tag, rc);
 			rc = EXIT_SYSTEM;
@@ -628,10 +626,10 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 
 			bool any;
 
-			if (rc == CCI_RC_INVALID_INPUT && fm_holds(&f, h->id, &whole, &any) == 0)
+			if (rc == TAGDAX_FM_RC_INVALID_INPUT && fm_holds(&f, h->id, &whole, &any) == 0)
 				fprintf(stderr, "tagdax: host %s holds no capacity with tag %s\n",
 					h->name, o.tag);
-			else if (rc == CCI_RC_INVALID_PADDR && !o.forced && still_offered(&f, h, &tag))
+			else if (rc == TAGDAX_FM_RC_INVALID_PADDR && !o.forced && still_offered(&f, h, &tag))
 				fprintf(stderr, "tagdax: %s is offered to host %s, not accepted yet; "
 					"--forced withdraws the offer\n", o.tag, h->name);
 			rc = code;
@@ -643,6 +641,84 @@ int fabric_release(struct cli *cli, int argc, char **argv)
 		printf("%s: the offer of %s is withdrawn (forced)\n", h->name, o.tag);
 	else if (rc == 0)
 		printf("%s released %s%s\n", h->name, o.tag, o.forced ? " (forced)" : "");
-	fab_close(&f);
+	fab_detach(&f);
 	return rc;
+}
+
+/* ---- ref / unref: the FM's own reference on a tag (5606h / 5607h) ---- */
+
+static int parse_ref(struct cli *cli, int argc, char **argv, const char **dir,
+		     struct tagdax_tag *tag, int *timeout_ms)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	*dir = fab_env_dir();
+	*timeout_ms = 30000;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'd')
+			*dir = optarg;
+		else if (opt == 'T' && parse_timeout(optarg, timeout_ms))
+			continue;
+		else if (opt == 'T')
+			return usage_error(cli, "--timeout '%s' is not a number of seconds", optarg);
+		else
+			return usage_error(cli, "fabric %s: bad option", argv[0]);
+	}
+	if (!*dir || optind != argc - 1)
+		return usage_error(cli, "fabric %s takes TAG --dir DIR [--timeout S]", argv[0]);
+	if (!fab_parse_tag(argv[optind], tag))
+		return EXIT_USAGE;
+	if (tagdax_tag_is_null(tag))
+		return usage_error(cli, "fabric %s: the null tag names no capacity", argv[0]);
+	return EXIT_OK;
+}
+
+static int reference(struct cli *cli, int argc, char **argv, bool add)
+{
+	char text[TAGDAX_TAG_STRLEN];
+	struct tagdax_tag tag;
+	const char *dir;
+	struct fab f;
+	int timeout_ms, rc = parse_ref(cli, argc, argv, &dir, &tag, &timeout_ms);
+
+	if (rc || (rc = fab_attach(&f, dir, true, timeout_ms)))
+		return rc;
+	tagdax_tag_unparse(&tag, text);
+	rc = add ? tagdax_fm_add_reference(f.fm, tag.b) : tagdax_fm_remove_reference(f.fm, tag.b);
+	if (lost_touch(rc)) {
+		fprintf(stderr, "tagdax: no answer from the fabric to the %s (%s): it may have "
+			"taken effect; 'tagdax fabric list --dir %s' shows whether the FM holds "
+			"%s\n", add ? "reference" : "unreference", strerror(-rc), f.dir, text);
+		rc = EXIT_SYSTEM;
+	} else if (rc) {
+		int code = fab_cci_error(add ? "the fabric refused the reference"
+					     : "the fabric refused to drop the reference", rc);
+
+		if (rc == TAGDAX_FM_RC_INVALID_INPUT)
+			fprintf(stderr, "tagdax: %s\n", add ? "no sharable capacity carries that "
+				"tag" : "the FM holds no reference on that tag");
+		rc = code;
+	} else if (add) {
+		printf("the FM holds %s: its capacity stays while no host holds it\n", text);
+	} else {
+		printf("the FM let go of %s: its capacity is freed once no host holds it\n", text);
+	}
+	fab_detach(&f);
+	return rc;
+}
+
+int fabric_ref(struct cli *cli, int argc, char **argv)
+{
+	return reference(cli, argc, argv, true);
+}
+
+int fabric_unref(struct cli *cli, int argc, char **argv)
+{
+	return reference(cli, argc, argv, false);
 }

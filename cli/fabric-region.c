@@ -6,7 +6,6 @@
  * otherwise), and tells every host with a Region Configuration Updated
  * event; the agents then re-read their regions.
  */
-#include <endian.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,34 +53,30 @@ static int parse(struct cli *cli, int argc, char **argv, struct region_opts *o)
 
 int fabric_region(struct cli *cli, int argc, char **argv)
 {
-	struct cci_fm_set_region_config req = { 0 };
-	struct fmc_region r[8];
+	struct tagdax_fm_region r[8];
 	struct region_opts o;
 	unsigned int n;
-	uint64_t block;
+	uint64_t block = 0;
+	bool sanitize = false;
 	struct fab f;
 	int rc = parse(cli, argc, argv, &o);
 
-	if (rc || (rc = fab_open(&f, o.dir, true)))
+	if (rc || (rc = fab_attach(&f, o.dir, true, FAB_CALL_TIMEOUT_MS)))
 		return rc;
-	rc = fmc_host_regions(&f.fm, f.cfg->hosts[0].id, r, &n);
-	if (rc)
-		rc = fab_cci_error("Get Host DC Region Configuration", rc);
-	else if ((unsigned int)o.region >= n)
+	rc = fab_regions(&f, r, &n);
+	if (rc == 0 && (unsigned int)o.region >= n)
 		rc = usage_error(cli, "region %d does not exist (the device has %u)", o.region, n);
-	else if (o.block && !fab_parse_size("--block-size", o.block, &block))
+	else if (rc == 0 && o.block && !fab_parse_size("--block-size", o.block, &block))
 		rc = EXIT_USAGE;
 	if (rc == 0) {
-		req.region_id = (uint8_t)o.region;
-		req.block_size = htole64(o.block ? block : r[o.region].block);
-		req.flags = o.sanitize ? !strcmp(o.sanitize, "on")
-				       : r[o.region].flags & CCI_ATTR2_SANITIZE_ON_RELEASE;
-		rc = fmc_call(&f.fm, CCI_FM_SET_DC_REGION_CONFIG, &req, sizeof(req), NULL, NULL);
+		block = o.block ? block : r[o.region].block_size;
+		sanitize = o.sanitize ? !strcmp(o.sanitize, "on") : r[o.region].sanitize_on_release;
+		rc = tagdax_fm_set_dc_region_config(f.fm, (uint8_t)o.region, block, sanitize);
 		rc = rc ? fab_cci_error("the fabric refused the region configuration", rc) : 0;
 	}
 	if (rc == 0)
 		printf("region %d: block size %llu, sanitize on release %s\n", o.region,
-		       (unsigned long long)le64toh(req.block_size), req.flags ? "on" : "off");
-	fab_close(&f);
+		       (unsigned long long)block, sanitize ? "on" : "off");
+	fab_detach(&f);
 	return rc;
 }

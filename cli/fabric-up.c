@@ -207,15 +207,13 @@ static void show_log(const char *log)
 
 static bool fm_answers(const char *dir)
 {
-	char path[PATH_MAX + 16];
-	struct fmc c;
-	int rc;
+	struct tagdax_fm_dcd_info info;
+	struct tagdax_fm *fm;
+	int rc = tagdax_fm_open(dir, &fm);
 
-	snprintf(path, sizeof(path), "%s/fm.sock", dir);
-	rc = fmc_open(&c, path, 1000);
-	if (rc == 0)
-		rc = fmc_call(&c, CCI_FM_GET_DCD_INFO, NULL, 0, NULL, NULL);
-	fmc_close(&c);
+	if (rc == 0 && (rc = tagdax_fm_set_timeout(fm, 1000)) == 0)
+		rc = tagdax_fm_get_dcd_info(fm, &info);
+	tagdax_fm_close(fm);
 	return rc == 0;
 }
 
@@ -249,8 +247,8 @@ static bool agent_ready(struct job *j)
 
 static void signal_all(struct fab *f, int sig, bool agents, bool daemon)
 {
-	for (unsigned int i = 0; agents && i < f->cfg->nhosts; i++) {
-		pid_t pid = agent_pid(f->dir, f->cfg->hosts[i].name);
+	for (unsigned int i = 0; agents && i < fab_nhosts(f); i++) {
+		pid_t pid = agent_pid(f->dir, fab_host_at(f, i));
 
 		if (proc_alive(pid, AGENT_NAME))
 			kill(pid, sig);
@@ -261,8 +259,8 @@ static void signal_all(struct fab *f, int sig, bool agents, bool daemon)
 
 static bool any_alive(struct fab *f)
 {
-	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
-		if (proc_alive(agent_pid(f->dir, f->cfg->hosts[i].name), AGENT_NAME))
+	for (unsigned int i = 0; i < fab_nhosts(f); i++)
+		if (proc_alive(agent_pid(f->dir, fab_host_at(f, i)), AGENT_NAME))
 			return true;
 	return proc_alive(daemon_pid(f->dir), DAEMON_NAME);
 }
@@ -280,10 +278,10 @@ static void remove_runtime(struct fab *f)
 {
 	unlink_fmt("%s/fm.sock%s", f->dir, "");
 	unlink_fmt("%s/fabricd.pid%s", f->dir, "");
-	for (unsigned int i = 0; i < f->cfg->nhosts; i++) {
-		unlink_fmt("%s/hosts/%s/mbox.sock", f->dir, f->cfg->hosts[i].name);
-		unlink_fmt("%s/hosts/%s/irq.sock", f->dir, f->cfg->hosts[i].name);
-		unlink_fmt("%s/hosts/%s/agent.pid", f->dir, f->cfg->hosts[i].name);
+	for (unsigned int i = 0; i < fab_nhosts(f); i++) {
+		unlink_fmt("%s/hosts/%s/mbox.sock", f->dir, fab_host_at(f, i));
+		unlink_fmt("%s/hosts/%s/irq.sock", f->dir, fab_host_at(f, i));
+		unlink_fmt("%s/hosts/%s/agent.pid", f->dir, fab_host_at(f, i));
 	}
 }
 
@@ -316,8 +314,8 @@ bool fab_agent_alive(const char *dir, const char *host)
 
 static bool any_lock_held(struct fab *f)
 {
-	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
-		if (lock_held("%s/hosts/%s/agent.lock", f->dir, f->cfg->hosts[i].name))
+	for (unsigned int i = 0; i < fab_nhosts(f); i++)
+		if (lock_held("%s/hosts/%s/agent.lock", f->dir, fab_host_at(f, i)))
 			return true;
 	return lock_held("%s/fabricd.pid%s", f->dir, "");
 }
@@ -468,11 +466,9 @@ int fabric_down(struct cli *cli, int argc, char **argv)
 
 	if (rc)
 		return rc;
-	rc = fab_open(&f, o.dir, false);
-	if (rc) {
-		fab_close(&f);
+	rc = fab_attach(&f, o.dir, false, -1);
+	if (rc)
 		return rc;
-	}
 	running = any_alive(&f);
 	clean = stop_all(&f, o.timeout_ms, &gone);
 	remove_runtime(&f);
@@ -484,7 +480,7 @@ int fabric_down(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "tagdax: some fabric processes ignored SIGTERM and were killed\n");
 	if (!gone)
 		fprintf(stderr, "tagdax: a fabric process in %s still holds its lock\n", f.dir);
-	fab_close(&f);
+	fab_detach(&f);
 	if (!gone)
 		return EXIT_SYSTEM;
 	return running || o.purge ? EXIT_OK : EXIT_ALREADY;
@@ -495,7 +491,7 @@ int fabric_down(struct cli *cli, int argc, char **argv)
 /* The configuration text to start with: --config, else the one a previous
  * run left in DIR, else the embedded sample.  Validated before anything
  * starts. */
-static char *config_text(const char *file, const char *dir, struct fabric_config *cfg)
+static char *config_text(const char *file, const char *dir, struct tagdax_fabric **fab)
 {
 	char path[PATH_MAX + 16], err[256];
 	char *text;
@@ -503,12 +499,12 @@ static char *config_text(const char *file, const char *dir, struct fabric_config
 	snprintf(path, sizeof(path), "%s/config.json", dir);
 	if (!file && access(path, F_OK) == 0)
 		file = path;
-	text = file ? util_read_file(file) : strdup(fabric_sample_config);
+	text = file ? util_read_file(file) : strdup(tagdax_fabric_sample_config());
 	if (!text) {
 		fprintf(stderr, "tagdax: %s: %s\n", file ? file : "config", strerror(errno));
 		return NULL;
 	}
-	if (fabric_config_parse(text, cfg, err, sizeof(err))) {
+	if (tagdax_fabric_open_config(dir, text, fab, err, sizeof(err))) {
 		fprintf(stderr, "tagdax: %s: %s\n", file ? file : "embedded sample config", err);
 		free(text);
 		return NULL;
@@ -542,15 +538,15 @@ static bool start_daemon(struct fab *f, int timeout_ms, pid_t *pid, bool *usage)
  * lock nobody holds) and waits until they serve; pids[i] is the agent it
  * started for host i (0: none), *n how many. */
 static bool start_agents(struct fab *f, int timeout_ms, bool only_missing,
-			 pid_t pids[FABRIC_MAX_HOSTS], unsigned int *n)
+			 pid_t *pids, unsigned int *n)
 {
 	struct job j = { .dir = f->dir };
 	char log[PATH_MAX + 64];
 	bool ok = true;
 
 	*n = 0;
-	for (unsigned int i = 0; i < f->cfg->nhosts; i++) {
-		j.host = f->cfg->hosts[i].name;
+	for (unsigned int i = 0; i < fab_nhosts(f); i++) {
+		j.host = fab_host_at(f, i);
 		if (only_missing && lock_held("%s/hosts/%s/agent.lock", f->dir, j.host))
 			continue;
 		snprintf(log, sizeof(log), "%s/hosts/%s", f->dir, j.host);
@@ -564,8 +560,8 @@ static bool start_agents(struct fab *f, int timeout_ms, bool only_missing,
 		}
 		(*n)++;
 	}
-	for (unsigned int i = 0; ok && i < f->cfg->nhosts; i++) {
-		j.host = f->cfg->hosts[i].name;
+	for (unsigned int i = 0; ok && i < fab_nhosts(f); i++) {
+		j.host = fab_host_at(f, i);
 		if (pids[i] && !wait_ready(pids[i], timeout_ms, agent_ready, &j)) {
 			snprintf(log, sizeof(log), "%s/hosts/%s/agent.log", f->dir, j.host);
 			fprintf(stderr, "tagdax: the agent of host %s did not come up\n", j.host);
@@ -575,7 +571,7 @@ static bool start_agents(struct fab *f, int timeout_ms, bool only_missing,
 	}
 	/* an agent writes its pid file only once it serves: stop those we
 	 * started, by the pids we know, and nothing that ran before */
-	for (unsigned int i = 0; !ok && i < f->cfg->nhosts; i++)
+	for (unsigned int i = 0; !ok && i < fab_nhosts(f); i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);
 	return ok;
@@ -586,7 +582,7 @@ static bool start_agents(struct fab *f, int timeout_ms, bool only_missing,
 static int up_missing(struct fab *f, const char *text, int timeout_ms)
 {
 	char path[PATH_MAX + 16], *running;
-	pid_t pids[FABRIC_MAX_HOSTS] = { 0 };
+	pid_t pids[TAGDAX_FM_MAX_HOSTS] = { 0 };
 	unsigned int started;
 	bool same;
 
@@ -609,9 +605,9 @@ static int up_missing(struct fab *f, const char *text, int timeout_ms)
 	}
 	printf("fabric in %s: daemon pid %d was running; started %u agent%s (", f->dir,
 	       (int)daemon_pid(f->dir), started, started == 1 ? "" : "s");
-	for (unsigned int i = 0, k = 0; i < f->cfg->nhosts; i++)
+	for (unsigned int i = 0, k = 0; i < fab_nhosts(f); i++)
 		if (pids[i])
-			printf("%s%s", k++ ? ", " : "", f->cfg->hosts[i].name);
+			printf("%s%s", k++ ? ", " : "", fab_host_at(f, i));
 	printf(")\n");
 	return EXIT_OK;
 }
@@ -621,7 +617,7 @@ static int up_in(struct fab *f, const char *text, int timeout_ms, bool fresh)
 {
 	bool usage = false;
 	char path[PATH_MAX + 16];
-	pid_t pids[FABRIC_MAX_HOSTS] = { 0 };
+	pid_t pids[TAGDAX_FM_MAX_HOSTS] = { 0 };
 	unsigned int started;
 	pid_t daemon;
 	bool gone, ok;
@@ -652,10 +648,10 @@ static int up_in(struct fab *f, const char *text, int timeout_ms, bool fresh)
 		return usage ? EXIT_USAGE : EXIT_NOTFOUND;
 	}
 	printf("fabric up in %s: daemon pid %d, %u host%s (", f->dir, (int)daemon,
-	       f->cfg->nhosts, f->cfg->nhosts == 1 ? "" : "s");
-	for (unsigned int i = 0; i < f->cfg->nhosts; i++)
-		printf("%s%s", i ? ", " : "", f->cfg->hosts[i].name);
-	printf("), %u region%s\n", f->cfg->nregions, f->cfg->nregions == 1 ? "" : "s");
+	       fab_nhosts(f), fab_nhosts(f) == 1 ? "" : "s");
+	for (unsigned int i = 0; i < fab_nhosts(f); i++)
+		printf("%s%s", i ? ", " : "", fab_host_at(f, i));
+	printf("), %u region%s\n", tagdax_fabric_region_count(f->fab), tagdax_fabric_region_count(f->fab) == 1 ? "" : "s");
 	return EXIT_OK;
 }
 
@@ -680,7 +676,7 @@ static bool safe_given(const char *given)
 	return false;
 }
 
-static bool safe_fabric_dir(const char *dir, const struct fabric_config *cfg)
+static bool safe_fabric_dir(const char *dir, struct fab *f)
 {
 	static const char *const host_dirs[] = { "", "/dev", "/devices", "/run" };
 	char path[PATH_MAX + 128];
@@ -692,9 +688,9 @@ static bool safe_fabric_dir(const char *dir, const struct fabric_config *cfg)
 	ok = ok && safe_dir(path, true);
 	snprintf(path, sizeof(path), "%s/hosts", dir);
 	ok = ok && safe_dir(path, false);
-	for (unsigned int i = 0; ok && i < cfg->nhosts; i++)
+	for (unsigned int i = 0; ok && i < fab_nhosts(f); i++)
 		for (size_t k = 0; ok && k < sizeof(host_dirs) / sizeof(host_dirs[0]); k++) {
-			snprintf(path, sizeof(path), "%s/hosts/%s%s", dir, cfg->hosts[i].name,
+			snprintf(path, sizeof(path), "%s/hosts/%s%s", dir, fab_host_at(f, i),
 				 host_dirs[k]);
 			ok = safe_dir(path, false);
 		}
@@ -707,7 +703,7 @@ static bool safe_fabric_dir(const char *dir, const struct fabric_config *cfg)
 int fabric_up(struct cli *cli, int argc, char **argv)
 {
 	struct up_opts o;
-	struct fab f = { .fm.fd = -1 };
+	struct fab f = { .fm = NULL };
 	char *text = NULL;
 	bool fresh = false;
 	int rc = parse_opts(cli, argc, argv, &o, true);
@@ -715,10 +711,7 @@ int fabric_up(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	/* The configuration first: a bad one leaves no trace, not even DIR. */
-	f.cfg = malloc(sizeof(*f.cfg));
-	if (!f.cfg)
-		return EXIT_SYSTEM;
-	text = config_text(o.config, o.dir, f.cfg);
+	text = config_text(o.config, o.dir, &f.fab);
 	if (!text) {
 		rc = EXIT_USAGE;
 	} else if (!safe_given(o.dir)) {
@@ -732,7 +725,7 @@ int fabric_up(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "tagdax: %s: the fabric directory's path may not contain "
 			"blanks or '#' (device descriptors carry it)\n", f.dir);
 		rc = EXIT_USAGE;
-	} else if (!safe_fabric_dir(f.dir, f.cfg)) {
+	} else if (!safe_fabric_dir(f.dir, &f)) {
 		rc = EXIT_USAGE;
 	} else {
 		rc = up_in(&f, text, o.timeout_ms, fresh);
@@ -740,6 +733,6 @@ int fabric_up(struct cli *cli, int argc, char **argv)
 	if (rc == EXIT_USAGE && fresh && *f.dir)
 		rmdir(f.dir); /* refused: leave no trace */
 	free(text);
-	fab_close(&f);
+	fab_detach(&f);
 	return rc;
 }

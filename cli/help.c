@@ -112,10 +112,21 @@ static const struct {
 			    "SIGBUS, then SIGKILL; VMs: unplugged through QMP, killed as the last\n"
 			    "resort); on an offer not yet accepted, withdraws it.\n"
 			    "See tagdax-fabric(1).\n" },
+	{ "fabric ref", "usage: tagdax fabric ref TAG --dir DIR [--timeout S]\n"
+			"\n"
+			"The fabric manager takes its own reference on the tag's sharable capacity\n"
+			"(Dynamic Capacity Add Reference, 5606h): it stays, not freed and not\n"
+			"zeroed, while no host holds it, and can be shared again.\n"
+			"See tagdax-fabric(1).\n" },
+	{ "fabric unref", "usage: tagdax fabric unref TAG --dir DIR [--timeout S]\n"
+			  "\n"
+			  "The fabric manager drops its reference (Remove Reference, 5607h): the\n"
+			  "capacity is freed once no host holds it.  See tagdax-fabric(1).\n" },
 	{ "fabric list", "usage: tagdax fabric list --dir DIR [--json]\n"
 			 "\n"
 			 "Regions, allocations, which hosts hold them and which have them offered\n"
-			 "(HOST(pending)), and released capacity quarantined until it is zeroed.\n"
+			 "(HOST(pending)), [fm] when the fabric manager references the tag, and\n"
+			 "released capacity quarantined until it is zeroed.\n"
 			 "See tagdax-fabric(1).\n" },
 	{ "fabric region", "usage: tagdax fabric region --dir DIR --region N [--block-size SIZE]\n"
 			   "           [--sanitize-on-release on|off]\n"

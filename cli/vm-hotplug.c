@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vm-qmp.h"
 #include "vm.h"
 
 #define QEMU_HAS_OFFSET 801           /* memory-backend-file offset= came in 8.1 */

@@ -6,10 +6,10 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "../lib/vmrom.h"
-#include "tagdax.h"
-#include "vm-qmp.h"
 #include "holders.h"
+#include "qmp.h"
+#include "tagdax.h"
+#include "vmrom.h"
 
 #define VM_ID_LEN QMP_ID_LEN
 #define VM_ROMDIR_MAX (PATH_MAX - 64) /* room for "/<tag>.<index>.rom" */

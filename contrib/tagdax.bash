@@ -83,12 +83,13 @@ _tagdax()
 	udev-id) COMPREPLY=($(compgen -W "--help" -- "$cur")); return ;;
 	fabric)
 		case $sub in
-		"") COMPREPLY=($(compgen -W "up down add share release list region read write" -- "$cur")); return ;;
+		"") COMPREPLY=($(compgen -W "up down add share release ref unref list region read write" -- "$cur")); return ;;
 		up) opts="--dir --config --timeout" ;;
 		down) opts="--dir --purge --timeout" ;;
 		add) opts="--dir --host --size --tag --region --policy --extent --timeout" ;;
 		share) opts="--dir --tag --host --timeout" ;;
 		release) opts="--dir --tag --host --forced --sanitize --extent --timeout" ;;
+		ref | unref) opts="--dir --timeout" ;;
 		list) opts="--dir --json" ;;
 		region) opts="--dir --region --block-size --sanitize-on-release" ;;
 		read) opts="--dir --host --tag --offset --length --hold" ;;

@@ -166,6 +166,8 @@ TAGDAX_EXPORT struct tagdax_ctx *tagdax_unref(struct tagdax_ctx *ctx)
 	free(ctx->dev_root);
 	free(ctx->config);
 	free(ctx->run_dir);
+	free(ctx->fabric_dir);
+	free(ctx->fabric_host);
 	free(ctx);
 	return NULL;
 }
@@ -203,6 +205,65 @@ TAGDAX_EXPORT int tagdax_set_config(struct tagdax_ctx *ctx, const char *file)
 TAGDAX_EXPORT int tagdax_set_run_dir(struct tagdax_ctx *ctx, const char *dir)
 {
 	return set_root(ctx, &ctx->run_dir, dir);
+}
+
+const char *ctx_fabric_dir(const struct tagdax_ctx *ctx)
+{
+	const char *env = getenv("TAGDAX_FABRIC");
+
+	return ctx->fabric_dir ? ctx->fabric_dir : env && *env ? env : NULL;
+}
+
+const char *ctx_fabric_host(const struct tagdax_ctx *ctx)
+{
+	const char *env = getenv("TAGDAX_HOST");
+
+	return ctx->fabric_host ? ctx->fabric_host : env && *env ? env : NULL;
+}
+
+/* A host name the fabric could have made a directory for. */
+static bool host_name_ok(const char *host)
+{
+	return *host && *host != '.' && !strchr(host, '/') && strlen(host) <= 32;
+}
+
+TAGDAX_EXPORT int tagdax_set_fabric(struct tagdax_ctx *ctx, const char *dir, const char *host)
+{
+	char *d = NULL, *h = NULL, *run = NULL;
+
+	if (!dir != !host || (dir && (!*dir || !host_name_ok(host))))
+		return -EINVAL;
+	if (dir && (!(d = strdup(dir)) || !(h = strdup(host)) ||
+		    asprintf(&run, "%s/hosts/%s/run", dir, host) < 0)) {
+		free(d);
+		free(h);
+		return -ENOMEM;
+	}
+	/* The emulated host's own index, as with the environment (unless
+	 * TAGDAX_RUN_DIR says otherwise); back to the environment's with NULL. */
+	if (!run || getenv("TAGDAX_RUN_DIR")) {
+		free(run);
+		run = NULL;
+	}
+	free(ctx->fabric_dir);
+	free(ctx->fabric_host);
+	ctx->fabric_dir = d;
+	ctx->fabric_host = h;
+	if (run) {
+		int rc = set_root(ctx, &ctx->run_dir, run);
+
+		free(run);
+		return rc;
+	}
+	ctx->roots_key_ok = false;
+	ctx_close_dirs(ctx);
+	tagdax_rescan(ctx);
+	return 0;
+}
+
+TAGDAX_EXPORT const char *tagdax_get_fabric_host(struct tagdax_ctx *ctx)
+{
+	return ctx_fabric_host(ctx);
 }
 
 TAGDAX_EXPORT const char *tagdax_get_sysfs_root(struct tagdax_ctx *ctx)

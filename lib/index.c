@@ -68,8 +68,8 @@ static uint64_t hash_roots(const char *const *roots, unsigned int n, unsigned in
  * have), not on every lookup. */
 static uint64_t roots_key(struct tagdax_ctx *ctx)
 {
-	const char *roots[] = { ctx->sysfs_root, ctx->dev_root, getenv("TAGDAX_FABRIC"),
-				getenv("TAGDAX_HOST") };
+	const char *roots[] = { ctx->sysfs_root, ctx->dev_root, ctx_fabric_dir(ctx),
+				ctx_fabric_host(ctx) };
 	uint64_t raw = hash_roots(roots, 4, 3, false);
 	bool relative = false;
 

@@ -112,6 +112,11 @@ struct tagdax_provider {
 extern const struct tagdax_provider *const tagdax_providers[];
 const struct tagdax_provider *tagdax_provider_find(const char *name);
 
+/* The emulated fabric and host the context looks through: its own
+ * (tagdax_set_fabric) or the environment's; NULL when none. */
+const char *ctx_fabric_dir(const struct tagdax_ctx *ctx);
+const char *ctx_fabric_host(const struct tagdax_ctx *ctx);
+
 /* Context internals used across files */
 struct tagdax_ctx {
 	int refcount;
@@ -121,6 +126,10 @@ struct tagdax_ctx {
 	char *dev_root;
 	char *config;
 	char *run_dir;
+	/* The emulated host this context looks through (tagdax_set_fabric);
+	 * NULL: TAGDAX_FABRIC / TAGDAX_HOST. */
+	char *fabric_dir;
+	char *fabric_host;
 	/* O_PATH handles on the sysfs root and <run_dir>/by-tag, opened on first
 	 * use and dropped by a root change or tagdax_rescan(): the fast path then
 	 * walks one or two path components, not the whole root (-1: not open). */

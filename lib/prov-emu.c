@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * emu: the devices of one host of the emulated fabric (docs/fabric.md).
- * Active when TAGDAX_FABRIC=DIR and TAGDAX_HOST=NAME are set.  The host agent
+ * Active when TAGDAX_FABRIC=DIR and TAGDAX_HOST=NAME are set, or the
+ * context was pointed at a host with tagdax_set_fabric().  The host agent
  * publishes each device it made as a descriptor, DIR/hosts/NAME/devices/daxR.N
  * (written atomically), in the place of the kernel's sysfs:
  *
@@ -46,9 +47,9 @@
 const struct tagdax_provider tagdax_provider_emu;
 
 /* DIR/hosts/NAME/devices, or -ENOENT when this is not an emulated host. */
-static int devices_dir(char *buf, size_t len)
+static int devices_dir(const struct tagdax_ctx *ctx, char *buf, size_t len)
 {
-	const char *dir = getenv("TAGDAX_FABRIC"), *host = getenv("TAGDAX_HOST");
+	const char *dir = ctx_fabric_dir(ctx), *host = ctx_fabric_host(ctx);
 	int n;
 
 	if (!dir || !*dir || !host || !*host || strchr(host, '/') || !strcmp(host, ".") ||
@@ -286,7 +287,7 @@ static int confined(const struct tagdax_dev *dev, unsigned int region)
 	char backing[PATH_MAX], real_dev[PATH_MAX], real_backing[PATH_MAX];
 	uint64_t off, len;
 
-	if (layout_region(getenv("TAGDAX_FABRIC"), region, backing, sizeof(backing), &off, &len) ||
+	if (layout_region(ctx_fabric_dir(dev->ctx), region, backing, sizeof(backing), &off, &len) ||
 	    !realpath(dev->path, real_dev) || !realpath(backing, real_backing) ||
 	    strcmp(real_dev, real_backing))
 		return -EPERM;
@@ -396,7 +397,7 @@ static int scan(struct tagdax_ctx *ctx, struct tagdax_devlist *out)
 	size_t n;
 	int rc;
 
-	if (devices_dir(dir, sizeof(dir)))
+	if (devices_dir(ctx, dir, sizeof(dir)))
 		return 0;
 	rc = list_names(dir, &names, &n);
 	for (size_t i = 0; rc == 0 && i < n; i++)
@@ -412,7 +413,7 @@ static int probe(struct tagdax_ctx *ctx, const char *devname, struct tagdax_devl
 	char dir[PATH_MAX];
 	unsigned int r, n;
 
-	if (devices_dir(dir, sizeof(dir)) || !parse_devname(devname, &r, &n))
+	if (devices_dir(ctx, dir, sizeof(dir)) || !parse_devname(devname, &r, &n))
 		return -ENOENT;
 	return load(ctx, dir, devname, out);
 }
@@ -421,7 +422,7 @@ static void watch(struct tagdax_ctx *ctx, int fd)
 {
 	char dir[PATH_MAX];
 
-	if (devices_dir(dir, sizeof(dir)) == 0)
+	if (devices_dir(ctx, dir, sizeof(dir)) == 0)
 		watch_dir(ctx, fd, dir, "");
 }
 

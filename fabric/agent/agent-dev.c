@@ -37,9 +37,9 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "../cli/vm-qmp.h"
 #include "agent-int.h"
 #include "holders.h"
+#include "qmp.h"
 
 #define VM_REVOKE_MS 10000   /* a guest's consent to an unplug (Linux waits 5 s) */
 #define VM_EXIT_MS 5000      /* a killed QEMU's memory to be gone */

@@ -28,6 +28,7 @@
 #include "fabric-config.h"
 #include "log.h"
 #include "notify.h"
+#include "unix.h"
 
 #define CALL_TIMEOUT_MS 5000
 #define CONNECT_WAIT_MS 10000
@@ -53,7 +54,7 @@ const char *agent_rc_text(int rc)
 /* The notification socket is read without blocking: one read drains it. */
 static int connect_irq(const char *path)
 {
-	int fd = fmc_connect_unix(path);
+	int fd = util_connect_unix(path);
 
 	if (fd >= 0 && fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
 		close(fd);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The CCI client: transport, response checks, what return codes mean. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "cci-codec.h"
 #include "fmclient.h"
+#include "unix.h"
 
 static int64_t now_ms(void)
 {
@@ -18,26 +20,6 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int fmc_connect_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int rc = -errno;
-
-		close(fd);
-		return rc;
-	}
-	return fd;
 }
 
 int fmc_open(struct fmc *c, const char *path, int timeout_ms)
@@ -48,7 +30,7 @@ int fmc_open(struct fmc *c, const char *path, int timeout_ms)
 	c->timeout_ms = timeout_ms;
 	if (!c->path)
 		return -ENOMEM;
-	c->fd = fmc_connect_unix(path);
+	c->fd = util_connect_unix(path);
 	return c->fd < 0 ? c->fd : 0;
 }
 
@@ -75,7 +57,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 
 	if (left <= 0)
 		return -ETIMEDOUT;
-	n = poll(&p, 1, (int)left);
+	n = poll(&p, 1, left > INT_MAX ? -1 : (int)left);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	return n == 0 ? -ETIMEDOUT : 0;
@@ -137,7 +119,7 @@ static int read_header(struct fmc *c, uint8_t tag, uint16_t opcode, struct cci_m
 int fmc_call(struct fmc *c, uint16_t opcode, const void *req, size_t req_len,
 	     void **rsp, size_t *rsp_len)
 {
-	int64_t deadline = now_ms() + c->timeout_ms;
+	int64_t deadline = c->timeout_ms < 0 ? INT64_MAX : now_ms() + c->timeout_ms;
 	uint8_t tag = c->next_tag++;
 	struct cci_msg h;
 	uint8_t *buf = NULL;
@@ -147,7 +129,7 @@ int fmc_call(struct fmc *c, uint16_t opcode, const void *req, size_t req_len,
 		*rsp = NULL;
 	if (rsp_len)
 		*rsp_len = 0;
-	if (c->fd < 0 && (c->fd = fmc_connect_unix(c->path)) < 0) {
+	if (c->fd < 0 && (c->fd = util_connect_unix(c->path)) < 0) {
 		rc = c->fd;
 		c->fd = -1;
 		return rc;

@@ -23,11 +23,8 @@ struct fmc {
 	char *path;
 	int fd;          /* -1 until connected; reconnects on the next call */
 	uint8_t next_tag;
-	int timeout_ms;  /* per call */
+	int timeout_ms;  /* per call; -1: no limit */
 };
-
-/* A connected Unix stream socket (close-on-exec), or a negative errno. */
-int fmc_connect_unix(const char *path);
 
 /* Connects to the socket at path.  0 or a negative errno. */
 int fmc_open(struct fmc *c, const char *path, int timeout_ms);

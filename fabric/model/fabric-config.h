@@ -14,7 +14,8 @@
 #include <stdint.h>
 
 #define FABRIC_MAX_REGIONS 8
-#define FABRIC_MAX_HOSTS 255 /* 5600h reports the host count in one byte */
+#define FABRIC_MAX_HOSTS 255 /* 5600h reports the host count in one byte;
+			      * TAGDAX_FM_MAX_HOSTS in tagdax/fm.h */
 #define FABRIC_HOST_NAME_MAX 32
 
 /* Region bases are 256 MiB aligned, as 4800h/5601h report them. */

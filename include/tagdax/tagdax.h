@@ -73,6 +73,20 @@ const char *tagdax_get_dev_root(struct tagdax_ctx *ctx);
 const char *tagdax_get_config(struct tagdax_ctx *ctx);
 const char *tagdax_get_run_dir(struct tagdax_ctx *ctx);
 
+/*
+ * The emulated fabric (docs/fabric.md): look through host `host`'s eyes in
+ * the fabric directory `dir`, for this context only: the emu provider
+ * enumerates DIR/hosts/HOST/devices and the run dir (the by-tag index)
+ * becomes DIR/hosts/HOST/run (unless TAGDAX_RUN_DIR is set; call
+ * tagdax_set_run_dir() after this to choose another).  Both NULL: back to
+ * the default, TAGDAX_FABRIC and TAGDAX_HOST (the run dir stays).  -EINVAL
+ * for one without the other, an empty dir, or a host name that cannot be
+ * a fabric host ('/', a leading '.', longer than 32).  Since LIBTAGDAX_1.3.
+ */
+int tagdax_set_fabric(struct tagdax_ctx *ctx, const char *dir, const char *host);
+/* The host this context looks through (its own or TAGDAX_HOST), or NULL. */
+const char *tagdax_get_fabric_host(struct tagdax_ctx *ctx);
+
 /* Tags */
 int tagdax_tag_parse(const char *text, struct tagdax_tag *tag); /* -EINVAL */
 void tagdax_tag_unparse(const struct tagdax_tag *tag, char out[TAGDAX_TAG_STRLEN]);

@@ -20,7 +20,7 @@ lacks() { not_contains "$REPLY_TEXT" " $1 "; }
 complete_line "";             has list; has resolve; has fabric; has vm; has cdi; has help
 complete_line "re";           has resolve; lacks list
 complete_line --;             has --sysfs-root; has --help; has --version
-complete_line fabric "";      has up; has add; has release; lacks list-all
+complete_line fabric "";      has up; has add; has release; has ref; has unref; lacks list-all
 complete_line fabric a;       [ "$REPLY_TEXT" = " add " ] || fail "fabric a: $REPLY_TEXT"
 complete_line vm "";          has args; has attach; has detach
 complete_line list --;        has --json; has --human; has --no-headings; has --help

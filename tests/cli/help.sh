@@ -5,7 +5,7 @@
 . "$TESTLIB"
 
 CMDS=(list resolve wait claim exec udev-id cdi help
-      "fabric up" "fabric down" "fabric add" "fabric share" "fabric release"
+      "fabric up" "fabric down" "fabric add" "fabric share" "fabric release" "fabric ref" "fabric unref"
       "fabric list" "fabric region" "fabric read" "fabric write"
       "vm args" "vm attach" "vm detach")
 for c in "${CMDS[@]}"; do

@@ -19,7 +19,7 @@ for f in bin/tagdax lib/udev/rules.d/80-tagdax.rules lib/tmpfiles.d/tagdax.conf 
 	 share/man/man1/tagdax.1 share/man/man1/tagdax-list.1 share/man/man1/tagdax-cdi.1 \
 	 share/man/man1/tagdax-fabric.1 share/man/man1/tagdax-vm.1 share/man/man1/tagdax-exec.1 \
 	 share/man/man8/tagdax-udev-id.8 share/man/man5/tagdax-tags.conf.5 \
-	 share/man/man5/tagdax-fabric.json.5 include/tagdax/tagdax.h; do
+	 share/man/man5/tagdax-fabric.json.5 include/tagdax/tagdax.h include/tagdax/fm.h; do
 	[ -s "$R/$f" ] || fail "not installed: $PREFIX/$f"
 done
 grep -q "IMPORT{program}=\"$PREFIX/bin/tagdax udev-id" "$R/lib/udev/rules.d/80-tagdax.rules" ||
@@ -46,4 +46,38 @@ for opt in --json --human --no-headings --timeout; do
 	MANWIDTH=100 man -l "$R/share/man/man1/tagdax-list.1" 2>/dev/null | grep -q -- "$opt" ||
 		fail "tagdax-list(1) does not document $opt"
 done
+# libtagdax-fm as a user builds against it: pkg-config over the installed
+# tree only (no build-tree path), a tiny program that links and runs.
+command -v pkg-config > /dev/null || fail "pkg-config is missing"
+command -v cc > /dev/null || fail "cc is missing"
+PCDIR=$(dirname "$(find "$R" -name 'libtagdax-fm.pc' | head -1)")
+[ -d "$PCDIR" ] || fail "libtagdax-fm.pc is not installed"
+sed -i "s|^prefix=.*|prefix=$R|" "$PCDIR/libtagdax-fm.pc"
+PC=(env PKG_CONFIG_PATH="$PCDIR" PKG_CONFIG_LIBDIR="$PCDIR" pkg-config)
+"${PC[@]}" --exists libtagdax-fm || fail "pkg-config does not know libtagdax-fm"
+not_contains "$("${PC[@]}" --cflags --libs libtagdax-fm)" "$BUILDDIR"
+cat > "$T/fm-user.c" <<'PROG'
+#include <errno.h>
+#include <stdio.h>
+#include <tagdax/fm.h>
+
+int main(int argc, char **argv)
+{
+	struct tagdax_fabric *fab;
+	struct tagdax_fm *fm;
+	char err[128];
+
+	if (argc != 2 || tagdax_fm_open(argv[1], &fm) != -ENOENT ||
+	    tagdax_fabric_open(argv[1], &fab, err, sizeof(err)) != -ENOENT)
+		return 1;
+	printf("%s\n", tagdax_fm_rc_name(TAGDAX_FM_RC_INVALID_INPUT));
+	return 0;
+}
+PROG
+# shellcheck disable=SC2046
+cc -std=c17 -Wall -Werror -o "$T/fm-user" "$T/fm-user.c" \
+	$("${PC[@]}" --cflags --libs libtagdax-fm) 2> "$T/cc.err" || fail "cc: $(cat "$T/cc.err")"
+expect_rc 0 env LD_LIBRARY_PATH="$PCDIR/.." "$T/fm-user" "$T/nofabric"
+[ "$OUT" = "Invalid Input" ] || fail "fm-user printed '$OUT'"
+objdump -p "$T/fm-user" | grep -q 'NEEDED.*libtagdax-fm.so.1' || fail "fm-user does not need libtagdax-fm.so.1"
 echo ok

@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fmclient.h"
 #include "holders.h"
+#include "unix.h"
 
 static int parse_line(struct holder_rec *r, char *line)
 {
@@ -197,7 +197,7 @@ static pid_t qmp_peer(const char *path)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int fd = fmc_connect_unix(path);
+	int fd = util_connect_unix(path);
 	pid_t pid = 0;
 
 	if (fd < 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A small QMP client: enough of QEMU's machine protocol to hot-plug devices. */
-#ifndef TAGDAX_VM_QMP_H
-#define TAGDAX_VM_QMP_H
+#ifndef TAGDAX_UTIL_QMP_H
+#define TAGDAX_UTIL_QMP_H
 
 #include <json-c/json.h>
 #include <sys/types.h>

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fmclient.h"
-#include "lib/vmrom.h"
-#include "vm-qmp.h"
+#include "qmp.h"
+#include "unix.h"
+#include "vmrom.h"
 
 #define QMP_MAX_LINE (16u << 20) /* query-pci of a large machine stays far below */
 #define QMP_MAX_EVENTS 64
@@ -220,7 +220,7 @@ int qmp_open(const char *path, int timeout_ms, struct qmp **out)
 		return -ENOMEM;
 	q->timeout_ms = timeout_ms;
 	q->next_id = 1;
-	q->fd = fmc_connect_unix(path);
+	q->fd = util_connect_unix(path);
 	if (q->fd < 0) {
 		rc = q->fd;
 		free(q);
