@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The fabric JSON configuration (fabric/model/config.c): the input is the file.
+ * The fabric JSON configuration (fabric/config/config.c): the input is the file.
  * Oracles: a rejection carries a sentence; an accepted configuration keeps
  * the limits the daemon relies on and builds a model that passes its own
  * invariant check.

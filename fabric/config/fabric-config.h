@@ -57,7 +57,7 @@ struct fabric_config {
 	uint32_t max_connections;   /* 0: as many as RLIMIT_NOFILE allows */
 };
 
-/* The configuration shipped as fabric/model/sample.json, the demo's default. */
+/* The configuration shipped as fabric/config/sample.json, the demo's default. */
 extern const char fabric_sample_config[];
 
 /* Load and validate a configuration file; path NULL loads the embedded
