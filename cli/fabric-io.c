@@ -136,9 +136,15 @@ static int access_tag(struct cli *cli, int argc, char **argv, bool write)
 	if (rc == 0 && (rc = tagdax_resolve(ctx, &tag, &dev)))
 		rc = cli_resolve_status(cli, &tag, rc, dev);
 	if (rc == 0 && (rc = tagdax_map(dev, write ? 0 : TAGDAX_MAP_READONLY, &map))) {
-		fprintf(stderr, "tagdax: cannot map %s: %s\n", tagdax_dev_get_path(dev),
-			strerror(-rc));
-		rc = EXIT_SYSTEM;
+		bool going = rc == -EBUSY || rc == -ENOENT;
+
+		if (going)
+			fprintf(stderr, "tagdax: the device carrying %s on %s is being released\n",
+				o.tag, o.host);
+		else
+			fprintf(stderr, "tagdax: cannot map %s: %s\n", tagdax_dev_get_path(dev),
+				strerror(-rc));
+		rc = going ? EXIT_NOTFOUND : EXIT_SYSTEM;
 	}
 	if (rc == 0 && write && write_data(&o, &data, &len)) {
 		fprintf(stderr, "tagdax: cannot read the data to write\n");

@@ -24,6 +24,16 @@ struct tagdax_map {
 	int lock_fd;      /* holds a shared lock on the device's lock_path, or -1 */
 };
 
+/* A release waits for the device's holders and takes no new ones: its
+ * owner marks it with an open file description lock on byte 0 of the lock
+ * file (fabric/agent/agent-dev.c, dev_drain()), which flock() ignores. */
+static bool draining(int fd)
+{
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+
+	return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
 /*
  * Marks the device in use for as long as the mapping lives (see lock_path).
  * Its owner holds the lock exclusively while it takes the device away, and
@@ -43,7 +53,7 @@ static int hold_in_use_lock(struct tagdax_dev *dev, int cloexec, int *rc)
 	fd = open(dev->lock_path, O_RDONLY | cloexec | O_NONBLOCK);
 	if (fd < 0) {
 		*rc = -ENOENT;
-	} else if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+	} else if (flock(fd, LOCK_SH | LOCK_NB) != 0 || draining(fd)) {
 		*rc = -EBUSY;
 	} else if (fstat(fd, &st) != 0 || st.st_nlink == 0) {
 		*rc = -ENOENT; /* locked a file that was unlinked meanwhile */

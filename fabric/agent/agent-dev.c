@@ -196,6 +196,8 @@ int dev_refresh(struct agent *a, const struct agent_dev *d)
 
 static void dev_free(struct agent_dev *d)
 {
+	if (d && d->draining)
+		close(d->drain_fd);
 	if (d)
 		free(d->ext);
 	free(d);
@@ -408,6 +410,34 @@ static int record_revoke(struct agent *a, struct holder_rec *r, void *arg)
 }
 
 /*
+ * A release waits for the device's holders; from now on no new one may
+ * join, or a stream of them would starve it.  The mark is an open file
+ * description lock on byte 0 of the descriptor (the in-use lock file), a
+ * lock flock() holders do not conflict with: libtagdax refuses to hold a
+ * device whose descriptor carries it (-EBUSY).  It lives as long as the
+ * agent keeps drain_fd, and goes with the agent, whose restart drains anew.
+ */
+static void dev_drain(struct agent *a, struct agent_dev *dev, const char *desc)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	int fd;
+
+	if (dev->draining || !desc)
+		return;
+	fd = open(desc, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+		agent_log(a, "%s: cannot keep new holders out while the release waits: %s",
+			  dev->name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	dev->drain_fd = fd;
+	dev->draining = true;
+	agent_log(a, "%s: the release waits for its holders; no new ones", dev->name);
+}
+
+/*
  * The VM holders are asked first, without the exclusive lock (which makes
  * mappers fail while held): a new one cannot appear meanwhile, as `tagdax
  * vm` holds the shared lock until its record is written, and the start
@@ -418,11 +448,16 @@ int dev_unpublish_if_free(struct agent *a, struct agent_dev *dev)
 	char *desc = join(a->descdir, dev->name);
 	struct start_locks locks = { .n = 0 };
 	bool busy = each_record(a, dev->name, record_busy, &locks) != 0;
-	int fd = desc && !busy ? open(desc, O_RDONLY | O_CLOEXEC) : -1;
+	int fd;
 
-	free(desc);
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB))
+	if (busy)
+		dev_drain(a, dev, desc);
+	fd = desc && !busy ? open(desc, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
 		busy = true;
+		dev_drain(a, dev, desc);
+	}
+	free(desc);
 	if (!busy) {
 		unlink_files(a, dev);
 		each_record(a, dev->name, record_forget, NULL);

@@ -28,6 +28,10 @@ struct agent_dev {
 	uint8_t tag[16];
 	struct fmc_extent *ext; /* in device order */
 	uint32_t n;
+	/* A release waits for the device's holders: drain_fd holds the lock
+	 * that keeps new ones out (dev_drain()). */
+	bool draining;
+	int drain_fd;
 };
 
 /* A Release Capacity request the host has not carried out yet (the device

@@ -223,7 +223,8 @@ void tagdax_unmap(struct tagdax_map *map);
  * descriptor (fork, exec) keeps until the last of them closes it.  It is
  * close-on-exec unless flags has TAGDAX_HOLD_INHERIT.  -ENODATA when the
  * device's provider has no in-use lock (there is nothing to hold: its owner
- * cannot take it away); -EBUSY while its owner is taking it away; -ENOENT
+ * cannot take it away); -EBUSY while its owner is taking it away, or
+ * releasing it (a release waits for the holders it has, not new ones); -ENOENT
  * once it is gone.
  */
 enum tagdax_hold_flags {

@@ -49,6 +49,12 @@ CHILD=$OUT
 expect_rc 1 "$TAGDAX" fabric release --dir "$D" --host A --tag "$TAG" --timeout 0.5
 contains "$ERR" "pending"
 expect_rc 0 as_host A "$TAGDAX" resolve "$TAG"
+# While the release waits for the holders it has, no new one joins (a
+# stream of new holders would starve it): exec and a mapper refuse, and say why.
+expect_rc 1 as_host A "$TAGDAX" exec --tag "$TAG" -- true
+contains "$ERR" "is being released"
+expect_rc 1 "$TAGDAX" fabric read --dir "$D" --host A --tag "$TAG"
+contains "$ERR" "is being released"
 kill "$CHILD"
 wait_gone A "$TAG"
 
