@@ -474,6 +474,7 @@ void fabricd_conn_process(struct server *s, struct conn *c)
 		}
 		cci_stream_consume(&c->in);
 		c->since = fabricd_now_ms();
+		c->asked = true;
 	}
 }
 
@@ -501,7 +502,10 @@ void fabricd_conn_readable(struct server *s, struct conn *c)
 /* At the cap, make room: close the live connection that made no progress
  * for the longest time, fm.sock connections before mailboxes before
  * notification sockets (a flood on fm.sock never costs an agent its
- * connections, and an orchestrator's fresh connection is the newest). */
+ * connections, and an orchestrator's fresh connection is the newest), and
+ * connections that never asked anything before those that did (clients
+ * that reconnect as soon as they are closed never crowd out one that works
+ * on its connection, idle for a moment between two requests). */
 static void evict_one(struct server *s, const struct conn *fresh)
 {
 	struct conn *victim = NULL;
@@ -514,7 +518,9 @@ static void evict_one(struct server *s, const struct conn *fresh)
 			continue;
 		live++;
 		if (!victim || c->kind < victim->kind ||
-		    (c->kind == victim->kind && c->since < victim->since))
+		    (c->kind == victim->kind && c->asked < victim->asked) ||
+		    (c->kind == victim->kind && c->asked == victim->asked &&
+		     c->since < victim->since))
 			victim = c;
 	}
 	if (live < s->maxconns || !victim) /* room for fresh besides them */

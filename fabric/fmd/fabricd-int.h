@@ -37,6 +37,9 @@ struct conn {
 	 * answer fully sent.  Bytes of a request do not count, so a peer
 	 * trickling one byte at a time still meets the message deadline. */
 	int64_t since;
+	/* It has asked something: a client at work, which at the cap goes only
+	 * after every connection that never asked anything (evict_one()). */
+	bool asked;
 };
 
 struct listener {

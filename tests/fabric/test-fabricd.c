@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1060,6 +1061,61 @@ static void test_connection_flood(void **state)
 	td_cleanup(&t);
 }
 
+/* Clients that connect and never ask anything, reconnecting the moment they
+ * are evicted, at the smallest cap: an orchestrator that works on its
+ * connection (asks, waits a moment, asks again, as `fabric add` does) is
+ * not the one to go.  It was: idle between its calls, it was the oldest. */
+static void test_connection_churn(void **state)
+{
+	enum { NCHURN = 50, ROUNDS = 10 };
+	struct t_daemon t;
+	char json[1024];
+	pid_t churner;
+	int ok = 0;
+
+	(void)state;
+	snprintf(json, sizeof(json), "%.*s, \"max_connections\": 8 }",
+		 (int)strlen(fabric_test_config) - 1, fabric_test_config);
+	td_init(&t, json);
+	assert_true(td_start(&t, NULL));
+	churner = fork();
+	assert_true(churner >= 0);
+	if (churner == 0) {
+		struct pollfd pf[NCHURN];
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (int i = 0; i < NCHURN; i++)
+			pf[i] = (struct pollfd){ .fd = td_connect(&t, NULL), .events = POLLIN };
+		for (;;) {
+			if (poll(pf, NCHURN, 1000) < 0)
+				continue;
+			for (int i = 0; i < NCHURN; i++)
+				if (pf[i].revents) { /* evicted: straight back in */
+					close(pf[i].fd);
+					pf[i].fd = td_connect(&t, NULL);
+				}
+		}
+	}
+	usleep(200 * 1000);
+	for (int i = 0; i < ROUNDS; i++) {
+		int fm = td_connect(&t, NULL);
+
+		ok += fm >= 0 && td_cmd(fm, CCI_FM_GET_DCD_INFO, NULL, 0, out, sizeof(out),
+					&outlen) == CCI_RC_SUCCESS &&
+		      usleep(200 * 1000) == 0 &&
+		      td_cmd(fm, CCI_FM_GET_DCD_INFO, NULL, 0, out, sizeof(out),
+			     &outlen) == CCI_RC_SUCCESS;
+		if (fm >= 0)
+			close(fm);
+	}
+	kill(churner, SIGKILL);
+	waitpid(churner, NULL, 0);
+	print_message("orchestrator served %d of %d times among %d churning clients\n", ok,
+		      ROUNDS, NCHURN);
+	assert_int_equal(ok, ROUNDS);
+	td_cleanup(&t);
+}
+
 /* The issue's numbers, with the default limits: about 1,100 idle clients
  * held the old daemon at its fixed cap of 1024; now a fresh client is
  * served. */
@@ -1297,6 +1353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chain_not_across_connections, setup, teardown),
 		cmocka_unit_test(test_out_of_descriptors),
 		cmocka_unit_test(test_connection_flood),
+		cmocka_unit_test(test_connection_churn),
 		cmocka_unit_test(test_sanitize_bounds),
 		cmocka_unit_test(test_connection_flood_default),
 		cmocka_unit_test_setup_teardown(test_partial_pieces_restart, setup, teardown),
