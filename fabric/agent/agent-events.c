@@ -381,8 +381,10 @@ int events_drain(struct agent *a)
 		uint16_t *handles = NULL;
 
 		rc = fmc_get_events(&a->mbox, CCI_LOG_DC, &evs);
-		if (rc == 0 && evs.count == 0)
+		if (rc == 0 && evs.count == 0) {
+			fmc_events_free(&evs);
 			break;
+		}
 		if (rc == 0)
 			rc = take_batch(a, &evs);
 		if (rc == 0 && !(handles = malloc(evs.count * sizeof(*handles))))

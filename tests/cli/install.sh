@@ -74,8 +74,12 @@ int main(int argc, char **argv)
 	return 0;
 }
 PROG
+# A sanitizer build's library needs its runtime first in the program too.
+SAN=()
+objdump -p "$PCDIR"/../libtagdax-fm.so.1 | grep -q 'NEEDED.*libasan' &&
+	SAN=(-fsanitize=address,undefined)
 # shellcheck disable=SC2046
-cc -std=c17 -Wall -Werror -o "$T/fm-user" "$T/fm-user.c" \
+cc -std=c17 -Wall -Werror "${SAN[@]}" -o "$T/fm-user" "$T/fm-user.c" \
 	$("${PC[@]}" --cflags --libs libtagdax-fm) 2> "$T/cc.err" || fail "cc: $(cat "$T/cc.err")"
 expect_rc 0 env LD_LIBRARY_PATH="$PCDIR/.." "$T/fm-user" "$T/nofabric"
 [ "$OUT" = "Invalid Input" ] || fail "fm-user printed '$OUT'"
