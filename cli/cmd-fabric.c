@@ -183,7 +183,8 @@ int fab_regions(struct fab *f, struct tagdax_fm_region r[8], unsigned int *n)
 	int rc = tagdax_fm_get_host_dc_region_config(f->fm, fab_host_id(f, 0), 0, 8, &hr);
 
 	if (rc)
-		return fab_cci_error("Get Host DC Region Configuration", rc);
+		return fab_cci_error(tagdax_fm_opcode_name(TAGDAX_FM_OP_GET_HOST_DC_REGION_CONFIG),
+				     rc);
 	memcpy(r, hr.region, sizeof(hr.region));
 	*n = hr.count;
 	return EXIT_OK;

@@ -89,7 +89,8 @@ static int add_host(struct view *v, struct fab *f, unsigned int h)
 	int rc = tagdax_fm_get_host_extents(f->fm, fab_host_id(f, h), &x, &n);
 
 	if (rc)
-		return fab_cci_error("Get DC Region Extent Lists", rc);
+		return fab_cci_error(tagdax_fm_opcode_name(TAGDAX_FM_OP_GET_DC_REGION_EXTENT_LISTS),
+				     rc);
 	for (uint32_t i = 0; i < n; i++) {
 		struct alloc *a = alloc_for(v, &x[i], h, fab_nhosts(f));
 
@@ -113,7 +114,7 @@ static int add_tags(struct view *v, struct fab *f)
 	int rc = tagdax_fm_list_all_tags(f->fm, &t, &n);
 
 	if (rc)
-		return fab_cci_error("Dynamic Capacity List Tags", rc);
+		return fab_cci_error(tagdax_fm_opcode_name(TAGDAX_FM_OP_LIST_TAGS), rc);
 	for (uint32_t i = 0; rc == 0 && i < n; i++) {
 		struct tagdax_fm_extent e = { .dpa = UINT64_MAX };
 		bool listed = t[i].fm_ref;

@@ -570,7 +570,8 @@ static int wait_released(struct fab *f, const struct fab_host *h,
 	if (!ctx)
 		return EXIT_SYSTEM;
 	if (held < 0)
-		return fab_cci_error("Get DC Region Extent Lists", held);
+		return fab_cci_error(tagdax_fm_opcode_name(TAGDAX_FM_OP_GET_DC_REGION_EXTENT_LISTS),
+				     held);
 	if (held) {
 		fprintf(stderr, "tagdax: the release is pending: host %s still has the device "
 			"mapped; it gives the capacity back once nothing maps it\n", h->name);

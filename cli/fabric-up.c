@@ -30,6 +30,7 @@
 #include "config.h"
 #include "coverage.h"
 #include "dirsafe.h"
+#include "emu-desc.h"
 #include "fabric.h"
 #include "file.h"
 
@@ -678,7 +679,7 @@ static bool safe_given(const char *given)
 
 static bool safe_fabric_dir(const char *dir, struct fab *f)
 {
-	static const char *const host_dirs[] = { "", "/dev", "/devices", "/run" };
+	static const char *const host_dirs[] = { "", "/" EMU_DEV_DIR, "/" EMU_DESC_DIR, "/run" };
 	char path[PATH_MAX + 128];
 	bool ok = safe_dir(dir, false);
 

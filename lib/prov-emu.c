@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "emu-desc.h"
 #include "private.h"
 
 #define DESC_MAX (1u << 20)   /* no descriptor of ours comes near this */
@@ -55,7 +56,7 @@ static int devices_dir(const struct tagdax_ctx *ctx, char *buf, size_t len)
 	if (!dir || !*dir || !host || !*host || strchr(host, '/') || !strcmp(host, ".") ||
 	    !strcmp(host, ".."))
 		return -ENOENT;
-	n = snprintf(buf, len, "%s/hosts/%s/devices", dir, host);
+	n = snprintf(buf, len, "%s/hosts/%s/" EMU_DESC_DIR, dir, host);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
@@ -65,7 +66,7 @@ static bool parse_devname(const char *name, unsigned int *r, unsigned int *n)
 {
 	struct name_id id;
 
-	if (!parse_kernel_name(name, "dax", &id))
+	if (!parse_kernel_name(name, EMU_DEV_PREFIX, &id))
 		return false;
 	*r = id.region;
 	*n = id.id;
@@ -102,9 +103,28 @@ static int one_word(char *text, char **word)
 	return *word && !strtok_r(NULL, " \t", &save) ? 0 : -EINVAL;
 }
 
+/* The flags line: words of emu-desc.h, in any order. */
+static int parse_flags(char *text, unsigned int *flags)
+{
+	char *save = NULL;
+
+	for (char *f = strtok_r(text, EMU_FLAG_SEP " \t", &save); f;
+	     f = strtok_r(NULL, EMU_FLAG_SEP " \t", &save)) {
+		if (!strcmp(f, EMU_FLAG_SHARABLE))
+			*flags |= TAGDAX_DEV_SHARABLE;
+		else if (!strcmp(f, EMU_FLAG_READONLY))
+			*flags |= TAGDAX_DEV_READONLY;
+		else
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_single(struct desc *d, const char *key, char *val)
 {
-	static const char *const keys[] = { "tag", "path", "size", "flags", "region" };
+	static const char *const keys[] = {
+		EMU_KEY_TAG, EMU_KEY_PATH, EMU_KEY_SIZE, EMU_KEY_FLAGS, EMU_KEY_REGION,
+	};
 	unsigned long long region;
 	unsigned int k = 0;
 	char *w, *end;
@@ -115,7 +135,7 @@ static int parse_single(struct desc *d, const char *key, char *val)
 		return -EINVAL; /* unknown or repeated */
 	d->seen |= 1u << k;
 	if (k == 3)
-		return dev_parse_flags(val, ", \t", &d->flags);
+		return parse_flags(val, &d->flags);
 	if (one_word(val, &w))
 		return -EINVAL;
 	switch (k) {
@@ -145,11 +165,11 @@ static int parse_line(struct tagdax_dev *dev, struct desc *d, char *line)
 	val = key + strcspn(key, " \t");
 	if (*val)
 		*val++ = '\0';
-	if (strcmp(key, "segment") && strcmp(key, "extent"))
+	if (strcmp(key, EMU_KEY_SEGMENT) && strcmp(key, EMU_KEY_EXTENT))
 		return parse_single(d, key, val);
 	if (parse_pair(val, &a, &b) || dev->nsegs >= SEG_MAX || dev->nextents >= SEG_MAX)
 		return -EINVAL;
-	if (key[0] == 's')
+	if (!strcmp(key, EMU_KEY_SEGMENT))
 		return dev_add_seg(dev, "", a, b); /* path filled in once known */
 	return dev_add_extent(dev, a, b);
 }

@@ -38,6 +38,7 @@
 #include <uuid/uuid.h>
 
 #include "agent-int.h"
+#include "emu-desc.h"
 #include "holders.h"
 #include "qmp.h"
 
@@ -94,17 +95,19 @@ static char *desc_text(struct agent *a, const struct agent_dev *d)
 	for (uint32_t i = 0; i < d->n; i++)
 		size += d->ext[i].len;
 	uuid_unparse_lower(d->tag, tag);
-	fprintf(f, "tag %s\npath %s/%s\nsize %zu\n", tag, a->devdir, d->name, size);
+	fprintf(f, EMU_KEY_TAG " %s\n" EMU_KEY_PATH " %s/%s\n" EMU_KEY_SIZE " %zu\n", tag,
+		a->devdir, d->name, size);
 	if (r->sharable || r->readonly)
-		fprintf(f, "flags %s%s%s\n", r->sharable ? "sharable" : "",
-			r->sharable && r->readonly ? "," : "", r->readonly ? "readonly" : "");
-	fprintf(f, "region %u\n", d->region);
+		fprintf(f, EMU_KEY_FLAGS " %s%s%s\n", r->sharable ? EMU_FLAG_SHARABLE : "",
+			r->sharable && r->readonly ? EMU_FLAG_SEP : "",
+			r->readonly ? EMU_FLAG_READONLY : "");
+	fprintf(f, EMU_KEY_REGION " %u\n", d->region);
 	for (uint32_t i = 0; i < d->n; i++)
-		fprintf(f, "segment %llu %llu\n",
+		fprintf(f, EMU_KEY_SEGMENT " %llu %llu\n",
 			(unsigned long long)(r->offset + d->ext[i].dpa - r->base),
 			(unsigned long long)d->ext[i].len);
 	for (uint32_t i = 0; i < d->n; i++)
-		fprintf(f, "extent %llu %llu\n", (unsigned long long)d->ext[i].dpa,
+		fprintf(f, EMU_KEY_EXTENT " %llu %llu\n", (unsigned long long)d->ext[i].dpa,
 			(unsigned long long)d->ext[i].len);
 	if (fclose(f)) {
 		free(text);
@@ -220,7 +223,7 @@ static unsigned int next_id(struct agent *a, unsigned int region)
 		char name[32];
 		bool used = false;
 
-		snprintf(name, sizeof(name), "dax%u.%u", region, id);
+		snprintf(name, sizeof(name), EMU_DEV_PREFIX "%u.%u", region, id);
 		for (struct agent_dev *d = a->devs; d && !used; d = d->next)
 			used = !strcmp(d->name, name);
 		if (!used)
@@ -256,7 +259,8 @@ int dev_publish(struct agent *a, const struct fmc_extent *ext, uint32_t n)
 	 * host sees the same bytes at the same device offsets. */
 	if (a->regions[region].sharable)
 		qsort(d->ext, n, sizeof(*ext), by_seq);
-	snprintf(d->name, sizeof(d->name), "dax%d.%u", region, next_id(a, (unsigned int)region));
+	snprintf(d->name, sizeof(d->name), EMU_DEV_PREFIX "%d.%u", region,
+		 next_id(a, (unsigned int)region));
 	rc = dev_refresh(a, d);
 	if (rc) {
 		agent_log(a, "cannot publish %s: %s", d->name, strerror(-rc));

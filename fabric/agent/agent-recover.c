@@ -17,6 +17,7 @@
 #include <uuid/uuid.h>
 
 #include "agent-int.h"
+#include "emu-desc.h"
 #include "cci-codec.h"
 
 static bool own_name(const char *name)
@@ -55,11 +56,11 @@ static struct agent_dev *read_desc(const char *dir, const char *name)
 	while (f && fgets(line, sizeof(line), f)) {
 		struct fmc_extent *bigger;
 
-		if (sscanf(line, "tag %63s", tag) == 1)
+		if (sscanf(line, EMU_KEY_TAG " %63s", tag) == 1)
 			ok = uuid_parse(tag, d->tag) == 0;
-		else if (sscanf(line, "region %u", &d->region) == 1 && d->region >= AGENT_REGIONS)
+		else if (sscanf(line, EMU_KEY_REGION " %u", &d->region) == 1 && d->region >= AGENT_REGIONS)
 			break;
-		else if (sscanf(line, "extent %llu %llu", &x, &y) == 2 &&
+		else if (sscanf(line, EMU_KEY_EXTENT " %llu %llu", &x, &y) == 2 &&
 			 (bigger = realloc(d->ext, (d->n + 1) * sizeof(*d->ext)))) {
 			d->ext = bigger;
 			d->ext[d->n++] = (struct fmc_extent){ .dpa = x, .len = y };

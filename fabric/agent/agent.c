@@ -25,6 +25,7 @@
 #include "agent-int.h"
 #include "agent.h"
 #include "cci-codec.h"
+#include "emu-desc.h"
 #include "fabric-config.h"
 #include "log.h"
 #include "notify.h"
@@ -295,8 +296,8 @@ static int paths_init(struct agent *a, const char *dir, const char *host)
 	mkdir(hosts, 0755); /* the daemon may not have made it yet */
 	free(hosts);
 	if (asprintf(&a->hostdir, "%s/hosts/%s", dir, host) < 0 ||
-	    asprintf(&a->devdir, "%s/dev", a->hostdir) < 0 ||
-	    asprintf(&a->descdir, "%s/devices", a->hostdir) < 0)
+	    asprintf(&a->devdir, "%s/" EMU_DEV_DIR, a->hostdir) < 0 ||
+	    asprintf(&a->descdir, "%s/" EMU_DESC_DIR, a->hostdir) < 0)
 		return -ENOMEM;
 	mkdir(a->hostdir, 0755);
 	mkdir(a->devdir, 0755);

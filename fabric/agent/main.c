@@ -18,6 +18,7 @@
 #include "agent.h"
 #include "config.h"
 #include "dirsafe.h"
+#include "emu-desc.h"
 #include "log.h"
 #include "notify.h"
 
@@ -58,7 +59,7 @@ static bool split_host_dir(const char *path, char *dir, size_t len, const char *
  * to `tagdax fabric up`'s rules when run as a service. */
 static bool safe_host_dir(const char *dir, const char *host)
 {
-	static const char *const subdirs[] = { "", "/dev", "/devices", "/run" };
+	static const char *const subdirs[] = { "", "/" EMU_DEV_DIR, "/" EMU_DESC_DIR, "/run" };
 	char path[PATH_MAX + 64], why[PATH_MAX + 256];
 	bool ok = dirsafe_given(dir, why, sizeof(why));
 

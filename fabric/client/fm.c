@@ -21,9 +21,6 @@
 #include "cci-codec.h"
 #include "fm-private.h"
 
-#define FM_OP_ADD_REFERENCE 0x5606
-#define FM_OP_REMOVE_REFERENCE 0x5607
-
 /* The public constants are the wire's: checked here, where both are seen. */
 _Static_assert((int)TAGDAX_FM_RC_INVALID_EXTENT_LIST == (int)CCI_RC_INVALID_EXTENT_LIST, "rc");
 _Static_assert(TAGDAX_FM_ATTR1_SHARABLE == CCI_ATTR1_SHARABLE, "attr1");
@@ -31,6 +28,18 @@ _Static_assert((int)TAGDAX_FM_ADD_ENABLE_SHARED == (int)CCI_ADD_ENABLE_SHARED, "
 _Static_assert((int)TAGDAX_FM_RELEASE_PRESCRIPTIVE == (int)CCI_RELEASE_PRESCRIPTIVE, "release policy");
 _Static_assert((int)TAGDAX_FM_EVENT_CAPACITY_RELEASED == (int)CCI_DC_EVENT_CAPACITY_RELEASED, "event");
 _Static_assert((int)TAGDAX_FM_LOG_DC == (int)CCI_LOG_DC, "log");
+#define FM_OPCODE_SAME(sym) _Static_assert((int)TAGDAX_FM_OP_##sym == (int)CCI_FM_##sym, #sym)
+FM_OPCODE_SAME(GET_DCD_INFO);
+FM_OPCODE_SAME(GET_HOST_DC_REGION_CONFIG);
+FM_OPCODE_SAME(SET_DC_REGION_CONFIG);
+FM_OPCODE_SAME(GET_DC_REGION_EXTENT_LISTS);
+FM_OPCODE_SAME(INITIATE_DC_ADD);
+FM_OPCODE_SAME(INITIATE_DC_RELEASE);
+FM_OPCODE_SAME(ADD_REFERENCE);
+FM_OPCODE_SAME(REMOVE_REFERENCE);
+FM_OPCODE_SAME(LIST_TAGS);
+_Static_assert((int)TAGDAX_FM_OP_GET_EVENT_RECORDS == (int)CCI_GET_EVENT_RECORDS, "0100h");
+_Static_assert((int)TAGDAX_FM_OP_CLEAR_EVENT_RECORDS == (int)CCI_CLEAR_EVENT_RECORDS, "0101h");
 
 FM_EXPORT const char *tagdax_fm_rc_name(int rc)
 {
@@ -40,6 +49,11 @@ FM_EXPORT const char *tagdax_fm_rc_name(int rc)
 FM_EXPORT const char *tagdax_fm_rc_sentence(int rc)
 {
 	return cci_rc_sentence(rc);
+}
+
+FM_EXPORT const char *tagdax_fm_opcode_name(int opcode)
+{
+	return cci_opcode_name(opcode < 0 || opcode > 0xffff ? 0 : (uint16_t)opcode);
 }
 
 FM_EXPORT int tagdax_fm_open_socket(const char *path, struct tagdax_fm **out)
@@ -330,12 +344,12 @@ static int reference(struct tagdax_fm *fm, uint16_t opcode, const uint8_t tag[16
 
 FM_EXPORT int tagdax_fm_add_reference(struct tagdax_fm *fm, const uint8_t tag[16])
 {
-	return reference(fm, FM_OP_ADD_REFERENCE, tag);
+	return reference(fm, CCI_FM_ADD_REFERENCE, tag);
 }
 
 FM_EXPORT int tagdax_fm_remove_reference(struct tagdax_fm *fm, const uint8_t tag[16])
 {
-	return reference(fm, FM_OP_REMOVE_REFERENCE, tag);
+	return reference(fm, CCI_FM_REMOVE_REFERENCE, tag);
 }
 
 /* ---- 5608h ---- */

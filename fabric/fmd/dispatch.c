@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The command table: which opcodes each port serves, the payload length
- * each expects, and the handler.  The FM API port serves 56xxh, a host's
- * mailbox serves 48xxh; both serve Get/Clear Event Records on their own DC
- * log.  A host mailbox has no way to name another host: its commands act on
+ * The handlers of the command table (proto/cci-opcodes.h, which says
+ * which port serves each opcode and the payload length it expects).  The
+ * FM API port serves 56xxh, a host's mailbox serves 48xxh; both serve
+ * Get/Clear Event Records on their own DC log.  A host mailbox has no way to name another host: its commands act on
  * the host the mailbox belongs to, which is how a host only ever sees its
  * own extents and events.
  */
 #include <string.h>
 
+#include "cci-codec.h"
 #include "dcd.h"
-
-enum { PORT_FM = 1, PORT_HOST = 2 };
 
 static struct evlog *port_log(struct dcd *d, int port)
 {
@@ -51,38 +50,37 @@ static int clear_events(struct dcd_call *c)
 	return rc;
 }
 
-static const struct command {
-	uint16_t opcode;
-	uint8_t ports;
-	uint8_t exact;   /* the payload is exactly minlen bytes */
-	uint16_t minlen; /* variable-length handlers check the rest */
-	int (*fn)(struct dcd_call *c);
-} commands[] = {
-	{ CCI_GET_EVENT_RECORDS, PORT_FM | PORT_HOST, 1, 1, get_events },
-	{ CCI_CLEAR_EVENT_RECORDS, PORT_FM | PORT_HOST, 0,
-	  sizeof(struct cci_clear_events_req), clear_events },
-	{ CCI_GET_DC_CONFIG, PORT_HOST, 1, sizeof(struct cci_dc_config_req),
-	  mbox_get_dc_config },
-	{ CCI_GET_DC_EXTENT_LIST, PORT_HOST, 1, sizeof(struct cci_dc_extent_list_req),
-	  mbox_get_extent_list },
-	{ CCI_ADD_DC_RESPONSE, PORT_HOST, 0, sizeof(struct cci_dc_response), mbox_add_response },
-	{ CCI_RELEASE_DC, PORT_HOST, 0, sizeof(struct cci_dc_response), mbox_release },
-	{ CCI_FM_GET_DCD_INFO, PORT_FM, 1, 0, fm_get_dcd_info },
-	{ CCI_FM_GET_HOST_DC_REGION_CONFIG, PORT_FM, 1,
-	  sizeof(struct cci_fm_host_region_config_req), fm_get_host_region_config },
-	{ CCI_FM_SET_DC_REGION_CONFIG, PORT_FM, 1, sizeof(struct cci_fm_set_region_config),
-	  fm_set_region_config },
-	{ CCI_FM_GET_DC_REGION_EXTENT_LISTS, PORT_FM, 1,
-	  sizeof(struct cci_fm_extent_lists_req), fm_get_extent_lists },
-	{ CCI_FM_INITIATE_DC_ADD, PORT_FM, 0, sizeof(struct cci_fm_dc_change_req),
-	  fm_initiate_add },
-	{ CCI_FM_INITIATE_DC_RELEASE, PORT_FM, 0, sizeof(struct cci_fm_dc_change_req),
-	  fm_initiate_release },
-	{ CCI_FM_ADD_REFERENCE, PORT_FM, 1, sizeof(struct cci_fm_tag_ref_req), fm_add_reference },
-	{ CCI_FM_REMOVE_REFERENCE, PORT_FM, 1, sizeof(struct cci_fm_tag_ref_req),
-	  fm_remove_reference },
-	{ CCI_FM_LIST_TAGS, PORT_FM, 1, sizeof(struct cci_fm_list_tags_req), fm_list_tags },
-};
+/* The handler of each row of cci-opcodes.h; a row without one does not
+ * build.  Ports and payload lengths are the table's (cci_request_check). */
+#define HANDLER_GET_EVENT_RECORDS get_events
+#define HANDLER_CLEAR_EVENT_RECORDS clear_events
+#define HANDLER_GET_DC_CONFIG mbox_get_dc_config
+#define HANDLER_GET_DC_EXTENT_LIST mbox_get_extent_list
+#define HANDLER_ADD_DC_RESPONSE mbox_add_response
+#define HANDLER_RELEASE_DC mbox_release
+#define HANDLER_FM_GET_DCD_INFO fm_get_dcd_info
+#define HANDLER_FM_GET_HOST_DC_REGION_CONFIG fm_get_host_region_config
+#define HANDLER_FM_SET_DC_REGION_CONFIG fm_set_region_config
+#define HANDLER_FM_GET_DC_REGION_EXTENT_LISTS fm_get_extent_lists
+#define HANDLER_FM_INITIATE_DC_ADD fm_initiate_add
+#define HANDLER_FM_INITIATE_DC_RELEASE fm_initiate_release
+#define HANDLER_FM_ADD_REFERENCE fm_add_reference
+#define HANDLER_FM_REMOVE_REFERENCE fm_remove_reference
+#define HANDLER_FM_LIST_TAGS fm_list_tags
+
+typedef int handler_fn(struct dcd_call *c);
+
+static handler_fn *handler(uint16_t opcode)
+{
+#define HANDLER_CASE(sym, op, name, ports, rule, size)                                     \
+	case CCI_##sym:                                                                    \
+		return HANDLER_##sym;
+	switch (opcode) {
+		CCI_OPCODES(HANDLER_CASE)
+	}
+#undef HANDLER_CASE
+	return NULL;
+}
 
 int dcd_dispatch(struct dcd *d, int port, uint16_t opcode, const void *in, size_t inlen,
 		 void *out, size_t outcap, size_t *outlen, bool *changed)
@@ -90,19 +88,14 @@ int dcd_dispatch(struct dcd *d, int port, uint16_t opcode, const void *in, size_
 	struct dcd_call c = {
 		.d = d, .port = port, .in = in, .inlen = inlen, .out = out, .outcap = outcap,
 	};
-	const struct command *cmd = NULL;
 	int rc;
 
 	*outlen = 0;
 	*changed = false;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (commands[i].opcode == opcode)
-			cmd = &commands[i];
-	if (!cmd || !(cmd->ports & (port == DCD_PORT_FM ? PORT_FM : PORT_HOST)))
-		return CCI_RC_UNSUPPORTED;
-	if (cmd->exact ? inlen != cmd->minlen : inlen < cmd->minlen)
-		return CCI_RC_INVALID_PAYLOAD_LENGTH;
-	rc = cmd->fn(&c);
+	rc = cci_request_check(opcode, port == DCD_PORT_FM ? CCI_ON_FM : CCI_ON_HOST, inlen);
+	if (rc != CCI_RC_SUCCESS)
+		return rc;
+	rc = handler(opcode)(&c);
 	if (rc == CCI_RC_SUCCESS) {
 		*outlen = c.outlen;
 		*changed = c.changed;

@@ -384,14 +384,16 @@ static void handle(struct server *s, struct conn *c, const struct cci_msg *req, 
 	}
 	if (changed && journal_cmd(&s->j, port, op, (uint16_t)rc, clock, req->payload,
 				   len - sizeof(*req), s->rsp + sizeof(*req), outlen) < 0) {
-		fabricd_log(s, "journaling command %04xh failed: undone with the round", op);
+		fabricd_log(s, "journaling command %04xh %s failed: undone with the round", op,
+			    cci_opcode_name(op));
 		commit_failed(s);
 		rc = CCI_RC_INTERNAL;
 		outlen = 0;
 		changed = false;
 	}
 	if (changed || rc != CCI_RC_SUCCESS)
-		fabricd_log(s, "%s: %04xh: %s", port_name(s, c), op, cci_retcode_name((uint16_t)rc));
+		fabricd_log(s, "%s: %04xh %s: %s", port_name(s, c), op, cci_opcode_name(op),
+			    cci_retcode_name((uint16_t)rc));
 	answer(s, c, req, rc, outlen);
 }
 
@@ -463,9 +465,10 @@ void fabricd_conn_process(struct server *s, struct conn *c)
 		case CCI_FRAME_NONE:
 			return;
 		case CCI_FRAME_OVERSIZE:
-			fabricd_log(s, "%s: %04xh: %zu-byte payload over the %u-byte limit, skipped",
-			     port_name(s, c), cci_msg_opcode(m), cci_msg_payload_len(m),
-			     FABRICD_MAX_REQUEST);
+			fabricd_log(s, "%s: %04xh %s: %zu-byte payload over the %u-byte limit, "
+				    "skipped", port_name(s, c), cci_msg_opcode(m),
+				    cci_opcode_name(cci_msg_opcode(m)), cci_msg_payload_len(m),
+				    FABRICD_MAX_REQUEST);
 			answer(s, c, m, CCI_RC_INVALID_PAYLOAD_LENGTH, 0);
 			break;
 		case CCI_FRAME_MSG:

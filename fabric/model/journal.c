@@ -293,8 +293,9 @@ static int replay_cmd(struct replay *r)
 			  r->out, REPLAY_OUT, &got, &changed);
 	evlog_clock_pin(0);
 	if (rc != want || !changed || got != outlen || crc(r->out, got) != rd(r->p + 18, 4)) {
-		snprintf(r->err, r->errlen, "command %04xh replays differently (%s), was the "
-			 "configuration changed?", opcode, cci_retcode_name((uint16_t)rc));
+		snprintf(r->err, r->errlen, "command %04xh %s replays differently (%s), was the "
+			 "configuration changed?", opcode, cci_opcode_name(opcode),
+			 cci_retcode_name((uint16_t)rc));
 		return -1;
 	}
 	return 0;

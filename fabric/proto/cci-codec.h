@@ -40,6 +40,24 @@ void cci_dc_extent_decode(const struct cci_dc_extent *w, uint64_t *dpa, uint64_t
 /* A human name for a return code ("Invalid Input"), for logs and CLIs. */
 const char *cci_retcode_name(uint16_t rc);
 
+/* A command of cci-opcodes.h: its spec name and request rules. */
+struct cci_opcode_info {
+	uint16_t opcode;
+	uint8_t ports;            /* CCI_ON_* */
+	uint8_t rule;             /* enum cci_len_rule */
+	uint32_t req_len;         /* the request's (fixed part's) size */
+	const char *name;         /* "Initiate Dynamic Capacity Add" */
+};
+
+/* The row of an opcode, NULL for one this fabric does not know. */
+const struct cci_opcode_info *cci_opcode_info(uint16_t opcode);
+/* Its spec name, for logs and CLIs; "Unknown Command" if not known. */
+const char *cci_opcode_name(uint16_t opcode);
+/* Whether a request may run: CCI_RC_UNSUPPORTED for an unknown opcode or
+ * one not served on the port (CCI_ON_*), CCI_RC_INVALID_PAYLOAD_LENGTH
+ * for a payload the length rule refuses, else CCI_RC_SUCCESS. */
+int cci_request_check(uint16_t opcode, unsigned int port, size_t len);
+
 enum cci_frame {
 	CCI_FRAME_NONE,     /* need more bytes */
 	CCI_FRAME_MSG,      /* a whole message */

@@ -64,6 +64,37 @@ void cci_dc_extent_decode(const struct cci_dc_extent *w, uint64_t *dpa, uint64_t
 	*seq = le16toh(w->shared_seq);
 }
 
+#define CCI_OPCODE_ROW(sym, op, nm, on, len_rule, size)                                 \
+	{ .opcode = op, .ports = on, .rule = len_rule, .req_len = size, .name = nm },
+static const struct cci_opcode_info cci_opcodes[] = { CCI_OPCODES(CCI_OPCODE_ROW) };
+#undef CCI_OPCODE_ROW
+
+const struct cci_opcode_info *cci_opcode_info(uint16_t opcode)
+{
+	for (size_t i = 0; i < sizeof(cci_opcodes) / sizeof(cci_opcodes[0]); i++)
+		if (cci_opcodes[i].opcode == opcode)
+			return &cci_opcodes[i];
+	return NULL;
+}
+
+const char *cci_opcode_name(uint16_t opcode)
+{
+	const struct cci_opcode_info *op = cci_opcode_info(opcode);
+
+	return op ? op->name : "Unknown Command";
+}
+
+int cci_request_check(uint16_t opcode, unsigned int port, size_t len)
+{
+	const struct cci_opcode_info *op = cci_opcode_info(opcode);
+
+	if (!op || !(op->ports & port))
+		return CCI_RC_UNSUPPORTED;
+	if (op->rule == CCI_LEN_EXACT ? len != op->req_len : len < op->req_len)
+		return CCI_RC_INVALID_PAYLOAD_LENGTH;
+	return CCI_RC_SUCCESS;
+}
+
 const char *cci_retcode_name(uint16_t rc)
 {
 	static const char *const names[] = {

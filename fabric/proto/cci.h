@@ -14,25 +14,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cci-opcodes.h"
+
 #define CCI_PACKED __attribute__((packed))
 
-/* Opcodes: command set in the high byte, command in the low byte. */
+/* Opcodes: command set in the high byte, command in the low byte.  The
+ * list, with names and request rules, is cci-opcodes.h. */
+#define CCI_OPCODE_ENUM(sym, op, name, ports, rule, size) CCI_##sym = op,
 enum cci_opcode {
-	CCI_GET_EVENT_RECORDS = 0x0100,
-	CCI_CLEAR_EVENT_RECORDS = 0x0101,
-	CCI_GET_DC_CONFIG = 0x4800,
-	CCI_GET_DC_EXTENT_LIST = 0x4801,
-	CCI_ADD_DC_RESPONSE = 0x4802,
-	CCI_RELEASE_DC = 0x4803,
-	CCI_FM_GET_DCD_INFO = 0x5600,
-	CCI_FM_GET_HOST_DC_REGION_CONFIG = 0x5601,
-	CCI_FM_SET_DC_REGION_CONFIG = 0x5602,
-	CCI_FM_GET_DC_REGION_EXTENT_LISTS = 0x5603,
-	CCI_FM_INITIATE_DC_ADD = 0x5604,
-	CCI_FM_INITIATE_DC_RELEASE = 0x5605,
-	CCI_FM_ADD_REFERENCE = 0x5606,
-	CCI_FM_REMOVE_REFERENCE = 0x5607,
-	CCI_FM_LIST_TAGS = 0x5608,
+	CCI_OPCODES(CCI_OPCODE_ENUM)
+};
+#undef CCI_OPCODE_ENUM
+
+/* Where a command is served (the ports of cci-opcodes.h). */
+enum cci_ports {
+	CCI_ON_FM = 1 << 0,   /* the FM API socket */
+	CCI_ON_HOST = 1 << 1, /* a host's mailbox */
+};
+
+/* How a request's payload length is checked (cci-opcodes.h). */
+enum cci_len_rule {
+	CCI_LEN_EXACT, /* exactly the request size */
+	CCI_LEN_MIN,   /* at least it; the handler checks the variable rest */
 };
 
 /* Return codes (Table 8-34). */

@@ -59,6 +59,26 @@ enum tagdax_fm_rc {
 const char *tagdax_fm_rc_name(int rc);
 const char *tagdax_fm_rc_sentence(int rc);
 
+/* The commands this library sends (CXL 3.2 opcodes). */
+enum tagdax_fm_opcode {
+	TAGDAX_FM_OP_GET_EVENT_RECORDS = 0x0100,
+	TAGDAX_FM_OP_CLEAR_EVENT_RECORDS = 0x0101,
+	TAGDAX_FM_OP_GET_DCD_INFO = 0x5600,
+	TAGDAX_FM_OP_GET_HOST_DC_REGION_CONFIG = 0x5601,
+	TAGDAX_FM_OP_SET_DC_REGION_CONFIG = 0x5602,
+	TAGDAX_FM_OP_GET_DC_REGION_EXTENT_LISTS = 0x5603,
+	TAGDAX_FM_OP_INITIATE_DC_ADD = 0x5604,
+	TAGDAX_FM_OP_INITIATE_DC_RELEASE = 0x5605,
+	TAGDAX_FM_OP_ADD_REFERENCE = 0x5606,
+	TAGDAX_FM_OP_REMOVE_REFERENCE = 0x5607,
+	TAGDAX_FM_OP_LIST_TAGS = 0x5608,
+};
+
+/* The spec's name of a command the fabric knows ("Initiate Dynamic
+ * Capacity Add"; the host mailbox's 48xxh too), for messages;
+ * "Unknown Command" for any other value. */
+const char *tagdax_fm_opcode_name(int opcode);
+
 #define TAGDAX_FM_DEFAULT_TIMEOUT_MS 5000
 /* Hosts a fabric has at most (5600h reports the count in one byte). */
 #define TAGDAX_FM_MAX_HOSTS 255

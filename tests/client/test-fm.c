@@ -146,6 +146,10 @@ static void test_info_and_regions(struct tagdax_fm *fm)
 		 TAGDAX_FM_RC_INVALID_INPUT);
 	CHECK(!strcmp(tagdax_fm_rc_name(TAGDAX_FM_RC_INVALID_INPUT), "Invalid Input"));
 	CHECK(strlen(tagdax_fm_rc_sentence(TAGDAX_FM_RC_RESOURCES_EXHAUSTED)) > 10);
+	CHECK(!strcmp(tagdax_fm_opcode_name(TAGDAX_FM_OP_LIST_TAGS), "Dynamic Capacity List Tags"));
+	CHECK(!strcmp(tagdax_fm_opcode_name(TAGDAX_FM_OP_GET_EVENT_RECORDS), "Get Event Records"));
+	CHECK(!strcmp(tagdax_fm_opcode_name(0x10000), "Unknown Command"));
+	CHECK(!strcmp(tagdax_fm_opcode_name(-1), "Unknown Command"));
 
 	/* 5602h: the same settings are accepted on an empty region, a region
 	 * that does not exist is refused */

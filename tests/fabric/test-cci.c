@@ -103,6 +103,37 @@ static void test_header(void **state)
 	assert_string_equal(cci_retcode_name(0x99), "Unknown Return Code");
 }
 
+/* The opcode table (cci-opcodes.h): names, ports and length rules. */
+static void test_opcode_table(void **state)
+{
+	const struct cci_opcode_info *op = cci_opcode_info(CCI_FM_INITIATE_DC_ADD);
+
+	(void)state;
+	assert_non_null(op);
+	assert_int_equal(op->opcode, 0x5604);
+	assert_string_equal(op->name, "Initiate Dynamic Capacity Add");
+	assert_string_equal(cci_opcode_name(0x5606), "Dynamic Capacity Add Reference");
+	assert_string_equal(cci_opcode_name(0x4802), "Add Dynamic Capacity Response");
+	assert_string_equal(cci_opcode_name(0x5609), "Unknown Command");
+	assert_null(cci_opcode_info(0x0000));
+	/* ports: 56xxh on the FM API only, 48xxh on a mailbox only, events on both */
+	assert_int_equal(cci_request_check(0x5600, CCI_ON_FM, 0), CCI_RC_SUCCESS);
+	assert_int_equal(cci_request_check(0x5600, CCI_ON_HOST, 0), CCI_RC_UNSUPPORTED);
+	assert_int_equal(cci_request_check(0x4800, CCI_ON_FM, 2), CCI_RC_UNSUPPORTED);
+	assert_int_equal(cci_request_check(0x4800, CCI_ON_HOST, 2), CCI_RC_SUCCESS);
+	assert_int_equal(cci_request_check(0x0100, CCI_ON_HOST, 1), CCI_RC_SUCCESS);
+	assert_int_equal(cci_request_check(0x0100, CCI_ON_FM, 1), CCI_RC_SUCCESS);
+	assert_int_equal(cci_request_check(0x5609, CCI_ON_FM, 8), CCI_RC_UNSUPPORTED);
+	/* lengths: exact commands refuse a byte more or less, variable ones
+	 * only less than their head */
+	assert_int_equal(cci_request_check(0x5606, CCI_ON_FM, 15), CCI_RC_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal(cci_request_check(0x5606, CCI_ON_FM, 17), CCI_RC_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal(cci_request_check(0x5606, CCI_ON_FM, 16), CCI_RC_SUCCESS);
+	assert_int_equal(cci_request_check(0x5604, CCI_ON_FM, 0x1f), CCI_RC_INVALID_PAYLOAD_LENGTH);
+	assert_int_equal(cci_request_check(0x5604, CCI_ON_FM, 0x20 + 0x28), CCI_RC_SUCCESS);
+	assert_int_equal(cci_request_check(0x5600, CCI_ON_FM, 1), CCI_RC_INVALID_PAYLOAD_LENGTH);
+}
+
 static size_t msg(uint8_t *b, uint8_t tag, size_t plen)
 {
 	cci_msg_init((struct cci_msg *)b, CCI_REQUEST, tag, 0x4801, plen, 0);
@@ -216,6 +247,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_opcode_table),
 		cmocka_unit_test(test_stream_split_and_batched),
 		cmocka_unit_test(test_stream_oversize_resyncs),
 		cmocka_unit_test(test_event_build),

@@ -120,6 +120,26 @@ static void parses_good(void **state)
 	assert_string_equal(dev->segs[1].path, x->devpath);
 }
 
+/* Both flag words, as the agent joins them and with blanks a hand may add. */
+static void parses_flag_words(void **state)
+{
+	static const char *const lines[] = { "sharable,readonly", "readonly, sharable" };
+	struct fixture *x = *state;
+	struct tagdax_dev *dev;
+	struct tagdax_tag tag;
+
+	assert_int_equal(tagdax_tag_parse(TAG, &tag), 0);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		fake_write(&x->f, "hosts/A/devices/dax0.0",
+			   "tag " TAG "\npath %s\nsize 2097152\nflags %s\nregion 0\n"
+			   "segment 0 2097152\nextent 0 2097152\n", x->devpath, lines[i]);
+		tagdax_rescan(x->ctx);
+		assert_int_equal(tagdax_resolve(x->ctx, &tag, &dev), 0);
+		assert_int_equal(tagdax_dev_get_flags(dev),
+				 TAGDAX_DEV_SHARABLE | TAGDAX_DEV_READONLY);
+	}
+}
+
 static void inactive_without_env(void **state)
 {
 	struct fixture *x = *state;
@@ -416,6 +436,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(parses_good, setup, teardown),
+		cmocka_unit_test_setup_teardown(parses_flag_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(inactive_without_env, setup, teardown),
 		cmocka_unit_test_setup_teardown(skips_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(skips_foreign_names, setup, teardown),
