@@ -613,6 +613,29 @@ static int up_missing(struct fab *f, const char *text, int timeout_ms)
 	return EXIT_OK;
 }
 
+/* A fabric that ran keeps its configuration: its saved state (capacity,
+ * references) belongs to it.  False after saying so when text differs from
+ * the DIR/config.json of a DIR that has a state. */
+static bool same_config(struct fab *f, const char *text)
+{
+	char path[PATH_MAX + 32], *kept;
+	bool same;
+
+	snprintf(path, sizeof(path), "%s/state", f->dir);
+	if (access(path, F_OK))
+		return true; /* never ran: the configuration is still to choose */
+	snprintf(path, sizeof(path), "%s/config.json", f->dir);
+	kept = util_read_file(path);
+	same = !kept || !strcmp(kept, text);
+	free(kept);
+	if (!same)
+		fprintf(stderr, "tagdax: %s holds a fabric made with another configuration (%s); "
+			"its state and capacity belong to that one.  'tagdax fabric up --dir %s' "
+			"starts it as it was; 'tagdax fabric down --dir %s --purge' deletes it, "
+			"capacity and all, to start afresh\n", f->dir, path, f->dir, f->dir);
+	return same;
+}
+
 /* fresh: this `up` made DIR, and a failed start removes it again. */
 static int up_in(struct fab *f, const char *text, int timeout_ms, bool fresh)
 {
@@ -633,6 +656,8 @@ static int up_in(struct fab *f, const char *text, int timeout_ms, bool fresh)
 		return EXIT_NOTFOUND;
 	}
 	remove_runtime(f);
+	if (!same_config(f, text))
+		return EXIT_USAGE;
 	snprintf(path, sizeof(path), "%s/config.json", f->dir);
 	rc = util_replace_file(path, text, 0644);
 	if (rc) {

@@ -57,6 +57,35 @@ static int pathf(char *buf, size_t len, const char *fmt, ...)
 
 /* ---- state ---- */
 
+/*
+ * No state image: a fresh fabric.  Unless a journal says otherwise (the
+ * image was removed by hand: starting empty would hand out as free what the
+ * journal holds allocated), it starts with all of its capacity free, and
+ * free capacity holds no one's bytes: whatever an earlier fabric left in
+ * the region files it made (DIR/backing) is zeroed first.  A "file"
+ * backing is the administrator's device, taken as it is found.
+ */
+static int fresh_start(struct server *s)
+{
+	char path[PATH_MAX + 32];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", s->statedir, JOURNAL_FILE);
+	if (access(path, F_OK) == 0)
+		return startup_error(s, -EUCLEAN, "%s exists but the state image it applies to "
+				     "(%s/%s) does not: not starting with everything free; "
+				     "'tagdax fabric down --dir %s --purge' deletes the fabric, "
+				     "capacity and all, to start afresh", path, s->statedir,
+				     STATE_FILE, s->dir);
+	for (unsigned int r = 0; s->cfg.backing == FABRIC_BACKING_DIR && r < s->cfg.nregions; r++) {
+		rc = backing_sanitize(&s->backing, r, 0, s->cfg.regions[r].length);
+		if (rc)
+			return startup_error(s, rc, "zeroing region %u of a fresh fabric: %s", r,
+					     strerror(-rc));
+	}
+	return 0;
+}
+
 /* The checkpoint with the journal replayed over it; then a fresh
  * checkpoint, so the daemon starts with an empty journal. */
 static int load_state(struct server *s)
@@ -67,8 +96,15 @@ static int load_state(struct server *s)
 
 	journal_init(&s->j, s->statedir);
 	rc = state_load(s->statedir, s->d, -1, &st, err, sizeof(err));
-	if (rc && rc != -ENOENT) /* -ENOENT: a fresh fabric, its empty state */
-		return startup_error(s, rc, "%s: %s", s->statedir, err);
+	if (rc && rc != -ENOENT)
+		return startup_error(s, rc, "%s: %s; not starting ('tagdax fabric down --dir %s "
+				     "--purge' deletes the fabric, capacity and all, to start afresh)",
+				     s->statedir, err, s->dir);
+	if (rc == -ENOENT) { /* a fresh fabric, its empty state */
+		rc = fresh_start(s);
+		if (rc)
+			return rc;
+	}
 	if (st.records || st.dropped)
 		fabricd_log(s, "state: %u journal record%s replayed, %zu bytes of an unfinished "
 			    "record dropped", st.records, st.records == 1 ? "" : "s", st.dropped);

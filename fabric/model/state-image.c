@@ -455,7 +455,7 @@ int dcd_deserialize(struct dcd *d, const uint8_t *buf, size_t len, char *err, si
 	if (!geometry_matches(&r, d)) {
 		snprintf(err, errlen,
 			 "the saved state was made with another configuration (regions or hosts "
-			 "differ); remove the state directory to start afresh");
+			 "differ)");
 		return -ESTALE;
 	}
 	for (unsigned int i = 0; i < d->nregions && !r.bad; i++)

@@ -47,6 +47,39 @@ truncate -s 4M "$T/mem"
 expect_rc 0 "$TAGDAX" fabric up --dir "$T/other" --config "$T/file.json"
 expect_rc 0 "$TAGDAX" fabric down --dir "$T/other" --purge
 [ -f "$T/mem" ] || fail "down --purge removed the backing file it was given"
+# A stopped fabric keeps its configuration: its state and capacity belong to
+# it.  `up --config` with another one is refused and changes nothing; it
+# used to replace config.json, after which the fabric never started again.
+S=$T/stopped
+expect_rc 0 "$TAGDAX" fabric up --dir "$S"
+expect_rc 0 "$TAGDAX" fabric down --dir "$S"
+cp "$S/config.json" "$T/kept.json"
+expect_rc 2 "$TAGDAX" fabric up --dir "$S" --config "$T/file.json"
+contains "$ERR" "$S holds a fabric made with another configuration"
+contains "$ERR" "fabric down --dir $S --purge"
+cmp -s "$S/config.json" "$T/kept.json" || fail "a refused up changed $S/config.json"
+expect_rc 0 "$TAGDAX" fabric up --dir "$S"        # as it was
+# A state image removed by hand while its journal remains is refused (the
+# fabric would start with everything free, pinned capacity included); with
+# the whole state gone it starts afresh, and free capacity holds none of the
+# old bytes (they went to the next host unzeroed).
+expect_rc 0 "$TAGDAX" fabric add --dir "$S" --host A --size 2M --region 0
+OLD=$(head -1 <<<"$OUT")
+expect_rc 0 "$TAGDAX" fabric write --dir "$S" --host A --tag "$OLD" "TENANT-A-SECRET"
+expect_rc 0 "$TAGDAX" fabric ref --dir "$S" "$OLD"
+expect_rc 0 "$TAGDAX" fabric release --dir "$S" --host A --tag "$OLD"
+expect_rc 0 "$TAGDAX" fabric down --dir "$S"
+rm "$S/state/dcd.state"
+expect_rc 1 "$TAGDAX" fabric up --dir "$S"
+contains "$ERR" "dcd.journal exists but the state image it applies to"
+contains "$ERR" "fabric down --dir $S --purge"
+rm -r "$S/state"
+expect_rc 0 "$TAGDAX" fabric up --dir "$S"
+expect_rc 0 "$TAGDAX" fabric add --dir "$S" --host B --size 2M --region 0
+NEW=$(head -1 <<<"$OUT")
+expect_rc 0 "$TAGDAX" fabric read --dir "$S" --host B --tag "$NEW" --length 15
+not_contains "$OUT" "TENANT-A-SECRET"
+expect_rc 0 "$TAGDAX" fabric down --dir "$S" --purge
 
 # Usage and syntax, refused before the fabric is asked.
 bad 2 "is not a tag" add --dir "$D" --host A --size 2M --tag 5be13bce-1d7a-4c1e-9b2f
