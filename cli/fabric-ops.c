@@ -454,6 +454,31 @@ int fabric_add(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * 5604h Enable Shared Access in the tag's region: --region, else the one a
+ * host's extents show, else (capacity only the FM's reference keeps, which
+ * no extent list shows) each sharable region in turn: a region that does
+ * not hold the tag answers Invalid Input and changes nothing.
+ */
+static int share_request(struct fab *f, const struct op *o, const struct tagdax_tag *tag,
+			 struct tagdax_fm_add *req)
+{
+	int region = o->region >= 0 ? o->region : tag_region(f, tag);
+	int rc = TAGDAX_FM_RC_INVALID_INPUT;
+
+	if (region >= 0) {
+		req->region = (uint8_t)region;
+		return tagdax_fm_initiate_dc_add(f->fm, req);
+	}
+	for (unsigned int r = 0; r < o->nregions && rc == TAGDAX_FM_RC_INVALID_INPUT; r++) {
+		if (!(o->regions[r].attr1 & TAGDAX_FM_ATTR1_SHARABLE))
+			continue;
+		req->region = (uint8_t)r;
+		rc = tagdax_fm_initiate_dc_add(f->fm, req);
+	}
+	return rc;
+}
+
 int fabric_share(struct cli *cli, int argc, char **argv)
 {
 	const struct fab_host *h = NULL;
@@ -472,20 +497,23 @@ int fabric_share(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (!(h = fab_host(&f, o.host)))
 		rc = EXIT_USAGE;
+	if (rc == 0 && o.region < 0)
+		rc = fab_regions(&f, o.regions, &o.nregions);
 	if (rc == 0) {
-		int region = o.region >= 0 ? o.region : tag_region(&f, &tag);
-
 		req.host = h->id;
-		req.region = (uint8_t)(region < 0 ? 0 : region);
 		memcpy(req.tag, tag.b, 16);
 		t0 = fab_now_ns();
-		rc = tagdax_fm_initiate_dc_add(f.fm, &req);
-		if (rc) {
+		rc = share_request(&f, &o, &tag, &req);
+		if (lost_touch(rc)) {
+			lost_answer(&f, h, "share", o.tag, rc);
+			rc = EXIT_PENDING;
+		} else if (rc) {
 			int code = fab_cci_error("the fabric refused to share it", rc);
 
 			if (rc == TAGDAX_FM_RC_INVALID_INPUT)
-				fprintf(stderr, "tagdax: %s\n", region < 0 ? "no host holds "
-					"capacity with that tag" : "the host may already have it");
+				fprintf(stderr, "tagdax: %s\n", o.region < 0 && tag_region(&f, &tag) < 0 ?
+					"no capacity carries that tag (or the host has it already)" :
+					"the host may already have it");
 			rc = code;
 		} else {
 			rc = wait_added(&f, h, &tag, t0, o.timeout_ms);

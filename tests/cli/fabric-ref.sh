@@ -61,6 +61,39 @@ not_contains "$OUT" "$TAG"
 expect_rc 2 "$TAGDAX" fabric unref --dir "$D" "$TAG"
 contains "$ERR" "Invalid Input (0002h)"
 
+# Pinned capacity in a region other than 0, which no host holds: `share`
+# finds it without --region (it tried region 0 only, and said "no host
+# holds capacity with that tag").
+P=$T/two
+trap '"$TAGDAX" fabric down --dir "$P" --purge >/dev/null 2>&1; cleanup' EXIT
+sed 's/"sanitize_on_release": true/"sanitize_on_release": true, "sharable": true/' \
+	"$SRCDIR/fabric/config/sample.json" > "$T/two.json"
+expect_rc 0 "$TAGDAX" fabric up --dir "$P" --config "$T/two.json"
+expect_rc 0 "$TAGDAX" fabric add --dir "$P" --host A --size 2M --region 1
+PIN=$(head -1 <<<"$OUT")
+expect_rc 0 "$TAGDAX" fabric write --dir "$P" --host A --tag "$PIN" "pinned in region 1"
+expect_rc 0 "$TAGDAX" fabric ref --dir "$P" "$PIN"
+expect_rc 0 "$TAGDAX" fabric release --dir "$P" --host A --tag "$PIN"
+expect_rc 0 "$TAGDAX" fabric share --dir "$P" --host B --tag "$PIN"
+expect_rc 0 "$TAGDAX" fabric read --dir "$P" --host B --tag "$PIN"
+[ "$OUT" = "pinned in region 1" ] || fail "B read '$OUT'"
+# a tag nobody holds and the FM does not pin: said so, nothing changes
+expect_rc 2 "$TAGDAX" fabric share --dir "$P" --host A --tag 1b4e28ba-2fa1-11d2-883f-0016d3cca427
+contains "$ERR" "no capacity carries that tag"
+# The answer to a share is lost: "no answer ... may have taken effect", exit
+# 6 as for add, not "refused" (it said "refused ...: Broken pipe", exit 5).
+expect_rc 0 "$TAGDAX" fabric release --dir "$P" --host B --tag "$PIN"
+mv "$P/fm.sock" "$P/fm.real"
+python3 "$SRCDIR/tests/cli/fm-proxy.py" "$P/fm.sock" "$P/fm.real" 5604 &
+PROXY=$!
+for _ in $(seq 100); do [ -S "$P/fm.sock" ] && break; sleep 0.05; done
+expect_rc 6 "$TAGDAX" fabric share --dir "$P" --host B --tag "$PIN" --region 1 --timeout 10
+contains "$ERR" "no answer from the fabric to the share"
+not_contains "$ERR" "refused"
+kill "$PROXY"; wait "$PROXY" 2>/dev/null
+rm -f "$P/fm.sock"; mv "$P/fm.real" "$P/fm.sock"
+expect_rc 0 "$TAGDAX" fabric down --dir "$P" --purge
+
 # A fabric slow to answer (6 s for 5604h): --timeout 30 waits for it (it
 # was cut at a fixed 5 s), --timeout 2 does not.
 mv "$D/fm.sock" "$D/fm.real"
