@@ -246,16 +246,25 @@ static bool agent_ready(struct job *j)
 
 /* ---- stopping ---- */
 
+/* A stopped process (SIGSTOP, a debugger's) acts on SIGTERM only once
+ * continued: SIGCONT follows, so `down` need not wait to SIGKILL it. */
+static void signal_one(pid_t pid, int sig)
+{
+	kill(pid, sig);
+	if (sig == SIGTERM)
+		kill(pid, SIGCONT);
+}
+
 static void signal_all(struct fab *f, int sig, bool agents, bool daemon)
 {
 	for (unsigned int i = 0; agents && i < fab_nhosts(f); i++) {
 		pid_t pid = agent_pid(f->dir, fab_host_at(f, i));
 
 		if (proc_alive(pid, AGENT_NAME))
-			kill(pid, sig);
+			signal_one(pid, sig);
 	}
 	if (daemon && proc_alive(daemon_pid(f->dir), DAEMON_NAME))
-		kill(daemon_pid(f->dir), sig);
+		signal_one(daemon_pid(f->dir), sig);
 }
 
 static bool any_alive(struct fab *f)

@@ -128,6 +128,7 @@ kill_daemon() {
 }
 : >"$D/hosts/A/agent.log"
 kill_daemon
+kill -STOP "$(cat "$D/hosts/B/agent.pid")"   # a stopped agent is continued, not waited for
 T0=$(date +%s%N)
 expect_rc 0 "$TAGDAX" fabric down --dir "$D"
 MS=$((($(date +%s%N) - T0) / 1000000))
