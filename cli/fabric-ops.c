@@ -386,6 +386,21 @@ static int tag_region(struct fab *f, const struct tagdax_tag *tag)
 	return region;
 }
 
+/* The fabric manager holds a reference on tag (5608h says so). */
+static bool fm_pins(struct fab *f, const struct tagdax_tag *tag)
+{
+	struct tagdax_fm_tag *t;
+	uint32_t n;
+	bool pinned = false;
+
+	if (tagdax_fm_list_all_tags(f->fm, &t, &n))
+		return false;
+	for (uint32_t i = 0; i < n && !pinned; i++)
+		pinned = t[i].fm_ref && !memcmp(t[i].tag, tag->b, 16);
+	free(t);
+	return pinned;
+}
+
 /* Which of the device's checks a refused add most likely failed, from
  * what this side can see: a sentence more useful than the code alone. */
 static void add_hint(struct fab *f, const struct op *o, const struct tagdax_fm_add *req, int rc)
@@ -409,6 +424,10 @@ static void add_hint(struct fab *f, const struct op *o, const struct tagdax_fm_a
 			"tag\n", req->region);
 	else if (!tagdax_tag_is_null(&tag) && tag_region(f, &tag) >= 0)
 		fprintf(stderr, "tagdax: tag %s already names an allocation\n", o->tag);
+	else if (!tagdax_tag_is_null(&tag) && fm_pins(f, &tag))
+		fprintf(stderr, "tagdax: tag %s names capacity the fabric manager keeps "
+			"('tagdax fabric share' gives it to a host, 'tagdax fabric unref' lets it "
+			"go)\n", o->tag);
 }
 
 int fabric_add(struct cli *cli, int argc, char **argv)

@@ -74,6 +74,9 @@ PIN=$(head -1 <<<"$OUT")
 expect_rc 0 "$TAGDAX" fabric write --dir "$P" --host A --tag "$PIN" "pinned in region 1"
 expect_rc 0 "$TAGDAX" fabric ref --dir "$P" "$PIN"
 expect_rc 0 "$TAGDAX" fabric release --dir "$P" --host A --tag "$PIN"
+# adding new capacity under the pinned tag is refused, and says what the tag is
+expect_rc 2 "$TAGDAX" fabric add --dir "$P" --host B --size 2M --region 1 --tag "$PIN"
+contains "$ERR" "names capacity the fabric manager keeps"
 expect_rc 0 "$TAGDAX" fabric share --dir "$P" --host B --tag "$PIN"
 expect_rc 0 "$TAGDAX" fabric read --dir "$P" --host B --tag "$PIN"
 [ "$OUT" = "pinned in region 1" ] || fail "B read '$OUT'"
