@@ -8,7 +8,8 @@
  * offered, or are still revoking it, plus one when the FM references its
  * tag; a revoking range's record (when it was logged) is still in the
  * host's log; the FM's references are sorted, distinct, non-null tags, each
- * naming at least one cap, all of them sharable.
+ * naming at least one cap, all of them sharable; the tag indexes
+ * (dcd-index.c) count exactly what the caps, lists and offers hold.
  */
 #include <endian.h>
 #include <errno.h>
@@ -151,6 +152,53 @@ static int check_fm_refs(const struct dcd *d, uint32_t *refs, char *err, size_t 
 	return 0;
 }
 
+/* Does index m hold exactly what truth t (built from scratch) holds? */
+static bool same_counts(const struct dcd_tagmap *m, const struct dcd_tagmap *t)
+{
+	if (m->n != t->n)
+		return false;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		const struct dcd_tagcount *want = &t->slot[i], *got;
+
+		if (!want->a && !want->b)
+			continue;
+		got = dcd_tagmap_get(m, want->tag);
+		if (!got || got->a != want->a || got->b != want->b)
+			return false;
+	}
+	return true;
+}
+
+/* The indexes against a recount of the caps, lists and live offers. */
+static int check_indexes(const struct dcd *d, char *err, size_t errlen)
+{
+	struct dcd_tagmap t = { 0 };
+	int rc = 0;
+
+	for (uint32_t i = 0; i < d->ncaps && !rc; i++)
+		rc = dcd_tagmap_add(&t, d->caps[i].x.tag, 1, 0);
+	if (!rc && !same_counts(&d->tags, &t))
+		rc = bad(err, errlen, "the device's tag index does not match its caps");
+	for (unsigned int hi = 0; hi < d->nhosts && !rc; hi++) {
+		const struct dcd_host *h = &d->host[hi];
+		uint32_t offered = 0;
+
+		dcd_tagmap_clear(&t);
+		for (uint32_t i = 0; i < h->nlist && !rc; i++)
+			rc = dcd_tagmap_add(&t, h->list[i].tag, 1, 0);
+		for (uint32_t g = 0; g < h->npending && !rc; g++)
+			for (uint32_t i = 0; !h->pending[g].dead && i < h->pending[g].n && !rc; i++) {
+				rc = dcd_tagmap_add(&t, h->pending[g].x[i].tag, 0, 1);
+				offered++;
+			}
+		if (!rc && (!same_counts(&h->tags, &t) || h->noffered != offered))
+			rc = bad(err, errlen, "host %s: tag index does not match its extents",
+				 h->name);
+	}
+	dcd_tagmap_free(&t);
+	return rc;
+}
+
 int dcd_check(const struct dcd *d, char *err, size_t errlen)
 {
 	uint32_t *refs;
@@ -188,5 +236,7 @@ int dcd_check(const struct dcd *d, char *err, size_t errlen)
 			rc = bad(err, errlen, "cap %u has %u references, counted %u", i,
 				 d->caps[i].refs, refs[i]);
 	free(refs);
+	if (!rc)
+		rc = check_indexes(d, err, errlen);
 	return rc;
 }

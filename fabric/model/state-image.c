@@ -472,5 +472,9 @@ int dcd_deserialize(struct dcd *d, const uint8_t *buf, size_t len, char *err, si
 		snprintf(err, errlen, "state image is malformed or was made with other log sizes");
 		return -EBADMSG;
 	}
+	if (dcd_index_rebuild(d) < 0) {
+		snprintf(err, errlen, "out of memory indexing the state image");
+		return -ENOMEM;
+	}
 	return dcd_check(d, err, errlen) ? -EBADMSG : 0;
 }
