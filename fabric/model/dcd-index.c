@@ -170,6 +170,9 @@ void dcd_host_count_group(struct dcd_host *h, const struct dcd_group *g, int del
 
 int dcd_index_rebuild(struct dcd *d)
 {
+	if (dcd_capnode_reserve(d) < 0)
+		return -ENOMEM;
+	dcd_cap_index_build(d);
 	dcd_tagmap_clear(&d->tags);
 	for (uint32_t i = 0; i < d->ncaps; i++)
 		if (dcd_tagmap_add(&d->tags, d->caps[i].x.tag, 1, 0) < 0)
@@ -213,4 +216,222 @@ void dcd_host_list_push(struct dcd_host *h, const struct dcd_extent *x)
 {
 	h->list[h->nlist++] = *x;
 	dcd_host_count_list(h, x, 1);
+}
+
+/* ---- the caps' order ----
+ *
+ * d->caps is unordered, so a cap comes and goes in O(log n) (appended;
+ * removed by moving the last one into its slot) instead of shifting the
+ * array.  Their DPA order is an AVL tree over the same indexes: node i
+ * (d->capnode[i]) is cap i, keyed by its DPA.
+ */
+#define NIL UINT32_MAX
+
+static uint64_t key(const struct dcd *d, uint32_t i)
+{
+	return d->caps[i].x.dpa;
+}
+
+static int height(const struct dcd *d, uint32_t i)
+{
+	return i == NIL ? 0 : d->capnode[i].height;
+}
+
+static void fix(struct dcd *d, uint32_t i)
+{
+	int hl = height(d, d->capnode[i].left), hr = height(d, d->capnode[i].right);
+
+	d->capnode[i].height = 1 + (hl > hr ? hl : hr);
+}
+
+static uint32_t rotate_right(struct dcd *d, uint32_t n)
+{
+	uint32_t l = d->capnode[n].left;
+
+	d->capnode[n].left = d->capnode[l].right;
+	d->capnode[l].right = n;
+	fix(d, n);
+	fix(d, l);
+	return l;
+}
+
+static uint32_t rotate_left(struct dcd *d, uint32_t n)
+{
+	uint32_t r = d->capnode[n].right;
+
+	d->capnode[n].right = d->capnode[r].left;
+	d->capnode[r].left = n;
+	fix(d, n);
+	fix(d, r);
+	return r;
+}
+
+static uint32_t balance(struct dcd *d, uint32_t n)
+{
+	struct dcd_capnode *x = &d->capnode[n];
+	int bf;
+
+	fix(d, n);
+	bf = height(d, x->left) - height(d, x->right);
+	if (bf > 1) {
+		if (height(d, d->capnode[x->left].left) < height(d, d->capnode[x->left].right))
+			x->left = rotate_left(d, x->left);
+		return rotate_right(d, n);
+	}
+	if (bf < -1) {
+		if (height(d, d->capnode[x->right].right) < height(d, d->capnode[x->right].left))
+			x->right = rotate_right(d, x->right);
+		return rotate_left(d, n);
+	}
+	return n;
+}
+
+static uint32_t insert(struct dcd *d, uint32_t t, uint32_t i)
+{
+	if (t == NIL) {
+		d->capnode[i] = (struct dcd_capnode){ NIL, NIL, 1 };
+		return i;
+	}
+	if (key(d, i) < key(d, t))
+		d->capnode[t].left = insert(d, d->capnode[t].left, i);
+	else
+		d->capnode[t].right = insert(d, d->capnode[t].right, i);
+	return balance(d, t);
+}
+
+static uint32_t unlink_min(struct dcd *d, uint32_t t, uint32_t *min)
+{
+	if (d->capnode[t].left == NIL) {
+		*min = t;
+		return d->capnode[t].right;
+	}
+	d->capnode[t].left = unlink_min(d, d->capnode[t].left, min);
+	return balance(d, t);
+}
+
+/* Unlink node i (keys are distinct DPAs). */
+static uint32_t unlink_node(struct dcd *d, uint32_t t, uint32_t i)
+{
+	struct dcd_capnode *x;
+	uint32_t min;
+
+	if (t == NIL)
+		return NIL;
+	x = &d->capnode[t];
+	if (t != i) {
+		if (key(d, i) < key(d, t))
+			x->left = unlink_node(d, x->left, i);
+		else
+			x->right = unlink_node(d, x->right, i);
+		return balance(d, t);
+	}
+	if (x->left == NIL)
+		return x->right;
+	if (x->right == NIL)
+		return x->left;
+	x->right = unlink_min(d, x->right, &min);
+	d->capnode[min].left = x->left;
+	d->capnode[min].right = x->right;
+	return balance(d, min);
+}
+
+/* Node `from` becomes node `to` (whose slot is free): the link to it and
+ * its children move; the caller moves the cap itself. */
+static void renumber(struct dcd *d, uint32_t from, uint32_t to)
+{
+	uint32_t *link = &d->caproot;
+
+	while (*link != from)
+		link = key(d, from) < key(d, *link) ? &d->capnode[*link].left :
+						      &d->capnode[*link].right;
+	*link = to;
+	d->capnode[to] = d->capnode[from];
+}
+
+int dcd_capnode_reserve(struct dcd *d)
+{
+	struct dcd_capnode *n;
+
+	if (d->capnodes >= d->capcaps)
+		return 0;
+	n = realloc(d->capnode, (size_t)d->capcaps * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	d->capnode = n;
+	d->capnodes = d->capcaps;
+	return 0;
+}
+
+void dcd_cap_index_add(struct dcd *d, uint32_t i)
+{
+	d->caproot = insert(d, d->ncaps == 1 ? NIL : d->caproot, i);
+}
+
+void dcd_cap_index_remove(struct dcd *d, uint32_t i)
+{
+	uint32_t last = d->ncaps - 1;
+
+	d->caproot = unlink_node(d, d->caproot, i);
+	if (i != last) {
+		renumber(d, last, i);
+		d->caps[i] = d->caps[last];
+	}
+	d->ncaps--;
+}
+
+int dcd_cap_find(const struct dcd *d, uint64_t dpa)
+{
+	uint32_t t = d->ncaps ? d->caproot : NIL, best = NIL;
+
+	while (t != NIL) {
+		if (key(d, t) <= dpa) {
+			best = t;
+			t = d->capnode[t].right;
+		} else {
+			t = d->capnode[t].left;
+		}
+	}
+	if (best == NIL || dpa >= d->caps[best].x.dpa + d->caps[best].x.len)
+		return -1;
+	return (int)best;
+}
+
+/* A balanced tree over caps[lo, hi) taken in array order. */
+static uint32_t build(struct dcd *d, uint32_t lo, uint32_t hi)
+{
+	uint32_t mid = lo + (hi - lo) / 2;
+
+	if (lo >= hi)
+		return NIL;
+	d->capnode[mid].left = build(d, lo, mid);
+	d->capnode[mid].right = build(d, mid + 1, hi);
+	fix(d, mid);
+	return mid;
+}
+
+void dcd_cap_index_build(struct dcd *d)
+{
+	d->caproot = build(d, 0, d->ncaps);
+}
+
+/* In-order walk, at most ncaps nodes (a damaged tree cannot loop). */
+static bool walk(const struct dcd *d, uint32_t t, uint32_t *order, uint32_t *n)
+{
+	if (t == NIL)
+		return true;
+	if (t >= d->ncaps || *n >= d->ncaps || !walk(d, d->capnode[t].left, order, n))
+		return false;
+	if (*n >= d->ncaps)
+		return false;
+	order[(*n)++] = t;
+	return walk(d, d->capnode[t].right, order, n);
+}
+
+uint32_t dcd_caps_in_order(const struct dcd *d, uint32_t *order)
+{
+	uint32_t n = 0;
+
+	if (d->ncaps && !walk(d, d->caproot, order, &n))
+		return UINT32_MAX;
+	return n;
 }

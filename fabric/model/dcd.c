@@ -73,6 +73,7 @@ void dcd_free(struct dcd *d)
 	}
 	free(d->host);
 	free(d->caps);
+	free(d->capnode);
 	free(d->dirty);
 	free(d->fmref);
 	dcd_tagmap_free(&d->tags);
@@ -133,24 +134,6 @@ int dcd_region_of(const struct dcd *d, uint64_t dpa, uint64_t len)
 bool dcd_tag_is_null(const uint8_t tag[16])
 {
 	return cci_tag_is_null(tag);
-}
-
-int dcd_cap_find(const struct dcd *d, uint64_t dpa)
-{
-	uint32_t lo = 0, hi = d->ncaps;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dcd_extent *x = &d->caps[mid].x;
-
-		if (dpa < x->dpa)
-			hi = mid;
-		else if (dpa >= x->dpa + x->len)
-			lo = mid + 1;
-		else
-			return (int)mid;
-	}
-	return -1;
 }
 
 /* The indexes of dcd-index.c answer these in O(1), whatever the state. */
@@ -237,7 +220,9 @@ int dcd_reserve_caps(struct dcd *d, uint32_t more)
 		return -ENOMEM;
 	if (dcd_reserve((void **)&d->dirty, &d->capdirty, d->ndirty + more, sizeof(*d->dirty)))
 		return -ENOMEM;
-	return dcd_reserve((void **)&d->caps, &d->capcaps, d->ncaps + more, sizeof(*d->caps));
+	if (dcd_reserve((void **)&d->caps, &d->capcaps, d->ncaps + more, sizeof(*d->caps)))
+		return -ENOMEM;
+	return dcd_capnode_reserve(d);
 }
 
 int dcd_reserve_list(struct dcd_host *h, uint32_t more)
@@ -245,21 +230,11 @@ int dcd_reserve_list(struct dcd_host *h, uint32_t more)
 	return dcd_reserve((void **)&h->list, &h->caplist, h->nlist + more, sizeof(*h->list));
 }
 
+/* O(log n) whatever the number of caps: no array is shifted. */
 static void cap_insert(struct dcd *d, const struct dcd_cap *c)
 {
-	uint32_t lo = 0, hi = d->ncaps;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (d->caps[mid].x.dpa < c->x.dpa)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	memmove(&d->caps[lo + 1], &d->caps[lo], (d->ncaps - lo) * sizeof(*d->caps));
-	d->caps[lo] = *c;
-	d->ncaps++;
+	d->caps[d->ncaps++] = *c;
+	dcd_cap_index_add(d, d->ncaps - 1);
 	(void)dcd_tagmap_add(&d->tags, c->x.tag, 1, 0); /* room: dcd_reserve_caps() */
 }
 
@@ -289,8 +264,7 @@ static void free_range(struct dcd *d, unsigned int r, uint64_t dpa, uint64_t len
 static void cap_remove(struct dcd *d, uint32_t i)
 {
 	(void)dcd_tagmap_add(&d->tags, d->caps[i].x.tag, -1, 0); /* a count drops: no room */
-	memmove(&d->caps[i], &d->caps[i + 1], (d->ncaps - i - 1) * sizeof(*d->caps));
-	d->ncaps--;
+	dcd_cap_index_remove(d, i);
 }
 
 void dcd_cap_unref(struct dcd *d, uint64_t dpa, uint64_t len, bool sanitize)

@@ -4,7 +4,8 @@
  * holds or has been offered, event logs, and the commands that change them.
  *
  * Bookkeeping, in one paragraph: every allocated DPA range is a "cap" in a
- * device-wide table sorted by DPA, with a reference count of the hosts that
+ * device-wide table (ordered by DPA through a tree, dcd-index.c), with a
+ * reference count of the hosts that
  * hold it (in their extent list), have it offered (in a pending add group),
  * or are still revoking it after a forced release (struct dcd_revoke).
  * A host's list entries and offered extents always equal a cap exactly:
@@ -80,6 +81,11 @@ struct dcd_tagcount {
 	uint32_t a, b;
 };
 
+struct dcd_capnode {
+	uint32_t left, right; /* cap indexes, UINT32_MAX: none */
+	int height;
+};
+
 struct dcd_tagmap {
 	uint32_t n, cap; /* keys; slots, a power of two (or 0) */
 	struct dcd_tagcount *slot;
@@ -122,8 +128,13 @@ struct dcd {
 	struct dcd_region region[FABRIC_MAX_REGIONS];
 	unsigned int nhosts;
 	struct dcd_host *host;
+	/* Caps in no particular order (one leaves by the last taking its
+	 * slot); capnode[i] is cap i's node in the tree of their DPA order,
+	 * rooted at caproot (dcd-index.c). */
 	uint32_t ncaps, capcaps;
 	struct dcd_cap *caps;
+	uint32_t capnodes, caproot;
+	struct dcd_capnode *capnode;
 	struct evlog fmlog;
 	uint32_t max_extents, max_tags;
 	uint64_t min_block_size;
@@ -278,8 +289,19 @@ const struct dcd_tagcount *dcd_tagmap_get(const struct dcd_tagmap *m, const uint
 int dcd_tagmap_add(struct dcd_tagmap *m, const uint8_t tag[16], int da, int db);
 void dcd_tagmap_clear(struct dcd_tagmap *m);
 void dcd_tagmap_free(struct dcd_tagmap *m);
-/* Recount every index from caps, lists and groups (after loading state). */
+/* Recount every index from caps, lists and groups (after loading state:
+ * the image lists the caps in DPA order, and the tree keeps that order for
+ * dcd_check() to verify). */
 int dcd_index_rebuild(struct dcd *d);
+/* The caps' DPA order (dcd-index.c): room for capcaps nodes; cap i just
+ * appended / leaving (the last cap takes its index, ncaps drops); the tree
+ * over the caps in array order; the cap indexes in DPA order (UINT32_MAX
+ * when the tree is damaged).  dcd_cap_find() is the look-up. */
+int dcd_capnode_reserve(struct dcd *d);
+void dcd_cap_index_add(struct dcd *d, uint32_t i);
+void dcd_cap_index_remove(struct dcd *d, uint32_t i);
+void dcd_cap_index_build(struct dcd *d);
+uint32_t dcd_caps_in_order(const struct dcd *d, uint32_t *order);
 /* Count a list entry / a live group's extents in (delta 1) or out (-1). */
 void dcd_host_count_list(struct dcd_host *h, const struct dcd_extent *x, int delta);
 void dcd_host_count_group(struct dcd_host *h, const struct dcd_group *g, int delta);

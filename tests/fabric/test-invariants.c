@@ -122,6 +122,17 @@ static void test_host_tag_index_stale(void **state)
 	expect_broken(d, "host A: tag index does not match its extents", false);
 }
 
+static void test_cap_order_tree_loses_caps(void **state)
+{
+	struct dcd *d = sample();
+
+	(void)state;
+	assert_true(d->ncaps >= 4);
+	/* cut a subtree off: its caps are no longer found by DPA */
+	d->capnode[d->caproot].left = UINT32_MAX;
+	expect_broken(d, "the tree of the caps' order does not hold every cap", false);
+}
+
 static void test_host_offered_miscounted(void **state)
 {
 	struct dcd *d = sample();
@@ -336,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_device_tag_index_stale),
 		cmocka_unit_test(test_host_tag_index_stale),
 		cmocka_unit_test(test_host_offered_miscounted),
+		cmocka_unit_test(test_cap_order_tree_loses_caps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
