@@ -5,7 +5,8 @@
 #include <stdint.h>
 
 /* Prints add+release cycles/s with 100 and `big` live extents, 1 and 16
- * hosts, and their ratios. */
-void bench_commits(unsigned int cycles, uint32_t big);
+ * hosts, and their ratios: medians of `rounds` interleaved rounds; the
+ * fabrics' directories are made under `where`. */
+void bench_commits(unsigned int cycles, uint32_t big, unsigned int rounds, const char *where);
 
 #endif

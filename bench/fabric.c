@@ -15,7 +15,8 @@
  *
  * The fabric is started with the tagdax binary of the same build, in a
  * directory on tmpfs.  Usage: fabric [--ops N] [--size MiB] [--cycles N]
- * [--live N] [--only commits]
+ * [--live N] [--rounds N] [--dir DIR] [--only commits]; --dir puts the
+ * commits fabrics under DIR instead of /dev/shm.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -417,8 +418,9 @@ static void bench_bandwidth(size_t size)
 
 int main(int argc, char **argv)
 {
-	unsigned int ops = 400, cycles = 20000, live = 100000;
+	unsigned int ops = 400, cycles = 4096, live = 100000, rounds = 5;
 	bool only_commits = false;
+	const char *where = "/dev/shm";
 	size_t size = 512 * MiB;
 	double p50_1, p50_16, p50_w, ops_1, ops_16, ops_w, small, big;
 
@@ -431,17 +433,23 @@ int main(int argc, char **argv)
 			cycles = (unsigned int)strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--live"))
 			live = (unsigned int)strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--dir"))
+			where = argv[i + 1];
+		else if (!strcmp(argv[i], "--rounds"))
+			rounds = (unsigned int)strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--only"))
 			only_commits = !strcmp(argv[i + 1], "commits");
 	}
-	if (!ops || !cycles || live < 100 || size < 2 * MiB || size % (2 * MiB)) {
+	if (!ops || !cycles || live < 100 || !rounds || rounds > 64 || size < 2 * MiB ||
+	    size % (2 * MiB)) {
 		fprintf(stderr, "usage: fabric [--ops N] [--size MiB (a multiple of 2)] "
-			"[--cycles N] [--live N (>= 100)] [--only commits]\n");
+			"[--cycles N] [--live N (>= 100)] [--rounds N (1..64)] [--dir DIR] "
+			"[--only commits]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (only_commits) {
-		bench_commits(cycles, live);
+		bench_commits(cycles, live, rounds, where);
 		return 0;
 	}
 	printf("latency: FM add until the host resolves the tag; add+release cycles\n");
@@ -457,6 +465,6 @@ int main(int argc, char **argv)
 	       "(ratio %.2f)\n", small, big, big / small);
 	printf("bandwidth: through tagdax_map() of fabric capacity vs anonymous memory\n");
 	bench_bandwidth(size);
-	bench_commits(cycles, live);
+	bench_commits(cycles, live, rounds, where);
 	return 0;
 }

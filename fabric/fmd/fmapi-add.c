@@ -66,14 +66,13 @@ static int offer_check(const struct dcd *d, const struct dcd_host *h, uint32_t n
 
 static int offer_reserve(struct dcd_host *h)
 {
-	return dcd_reserve((void **)&h->pending, &h->cappending, h->npending + 1,
-			   sizeof(*h->pending));
+	return dcd_host_offer_reserve(h);
 }
 
 /* Queue the group (taking ownership of x) and announce it. */
 static void offer(struct dcd *d, struct dcd_host *h, struct dcd_extent *x, uint32_t n)
 {
-	h->pending[h->npending++] = (struct dcd_group){ .n = n, .x = x };
+	dcd_host_offer(h, x, n);
 	for (uint32_t i = 0; i < n; i++)
 		dcd_host_event(d, h, CCI_DC_EVENT_ADD_CAPACITY, &x[i], i + 1 < n, 0);
 }
@@ -173,8 +172,7 @@ static int add_alloc(struct dcd_call *c, struct dcd_host *h,
 }
 
 /* Every problem with a prescriptive list, before anything changes. */
-static int check_prescriptive(struct dcd *d, struct dcd_host *h, struct dcd_extent *x,
-			      uint32_t n)
+static int check_prescriptive(struct dcd *d, struct dcd_extent *x, uint32_t n)
 {
 	struct dcd_range *rg;
 	bool overlaps;
@@ -193,9 +191,10 @@ static int check_prescriptive(struct dcd *d, struct dcd_host *h, struct dcd_exte
 		    memcmp(x[i].tag, x[0].tag, 16))
 			return CCI_RC_INVALID_EXTENT_LIST;
 		x[i].region = (uint8_t)reg;
-		/* Already this host's, or someone else's: not assignable. */
-		if (dcd_host_overlaps(h, x[i].dpa, x[i].len, true) ||
-		    !fabric_alloc_is_free(d->region[reg].free, x[i].dpa, x[i].len))
+		/* Already this host's, or someone else's: not assignable.  What
+		 * the host holds or was offered is a cap, never free space
+		 * (dcd_check), so one allocator look-up covers both. */
+		if (!fabric_alloc_is_free(d->region[reg].free, x[i].dpa, x[i].len))
 			return CCI_RC_INVALID_EXTENT_LIST;
 	}
 	rg = fm_ranges_of(x, n);
@@ -227,7 +226,7 @@ static int add_prescriptive(struct dcd_call *c, struct dcd_host *h,
 		return CCI_RC_INVALID_EXTENT_LIST;
 	if (fm_read_extents(c->in + sizeof(*req), n, &x) < 0)
 		return CCI_RC_INTERNAL;
-	rc = check_prescriptive(d, h, x, n);
+	rc = check_prescriptive(d, x, n);
 	if (!rc)
 		rc = offer_check(d, h, n, x[0].tag);
 	r = &d->region[x[0].region];

@@ -100,7 +100,7 @@ static void withdraw(struct dcd *d, struct dcd_host *h, const bool *kill, bool s
 	for (uint32_t g = 0; g < h->npending; g++) {
 		if (!kill[g])
 			continue;
-		dcd_group_kill(d, &h->pending[g], sanitize);
+		dcd_group_kill(d, h, &h->pending[g], sanitize);
 		for (uint32_t i = 0; i < h->pending[g].n; i++)
 			dcd_fm_event(d, h, CCI_DC_EVENT_CAPACITY_RELEASED, &h->pending[g].x[i],
 				     --left > 0);

@@ -150,7 +150,7 @@ static void accept_group(struct dcd *d, struct dcd_host *h, struct dcd_group *g,
 		uint64_t at = e.dpa, end = e.dpa + e.len;
 
 		if (whole) {
-			h->list[h->nlist++] = e;
+			dcd_host_list_push(h, &e);
 			accepted++;
 			continue;
 		}
@@ -167,13 +167,12 @@ static void accept_group(struct dcd *d, struct dcd_host *h, struct dcd_group *g,
 			if (lo > at) /* a hole before this piece: not accepted */
 				dcd_cap_unref(d, at, lo - at, false);
 			if (len) {
-				struct dcd_extent *x = &h->list[h->nlist++];
+				struct dcd_extent x = e;
 
 				dcd_cap_carve(d, lo, len);
-
-				*x = e;
-				x->dpa = lo;
-				x->len = len;
+				x.dpa = lo;
+				x.len = len;
+				dcd_host_list_push(h, &x);
 				accepted++;
 			}
 			at = lo + len;

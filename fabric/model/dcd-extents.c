@@ -221,17 +221,19 @@ bool dcd_revoking(const struct dcd *d, uint64_t dpa, uint64_t len)
 	return false;
 }
 
-void dcd_group_kill(struct dcd *d, struct dcd_group *g, bool sanitize)
+void dcd_group_kill(struct dcd *d, struct dcd_host *h, struct dcd_group *g, bool sanitize)
 {
 	if (g->dead)
 		return;
 	for (uint32_t i = 0; i < g->n; i++)
 		dcd_cap_unref(d, g->x[i].dpa, g->x[i].len, sanitize);
+	dcd_host_count_group(h, g, -1);
 	g->dead = true;
 }
 
 void dcd_host_pop_group(struct dcd_host *h)
 {
+	dcd_host_count_group(h, &h->pending[0], -1);
 	free(h->pending[0].x);
 	memmove(&h->pending[0], &h->pending[1], (h->npending - 1) * sizeof(*h->pending));
 	h->npending--;

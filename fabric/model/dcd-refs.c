@@ -45,11 +45,9 @@ int dcd_fm_ref_reserve(struct dcd *d)
 
 uint32_t dcd_tag_caps(const struct dcd *d, const uint8_t tag[16])
 {
-	uint32_t n = 0;
+	const struct dcd_tagcount *t = dcd_tagmap_get(&d->tags, tag);
 
-	for (uint32_t i = 0; i < d->ncaps; i++)
-		n += !memcmp(d->caps[i].x.tag, tag, 16);
-	return n;
+	return t ? t->a : 0;
 }
 
 void dcd_fm_ref_take(struct dcd *d, const uint8_t tag[16])

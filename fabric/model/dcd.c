@@ -68,12 +68,15 @@ void dcd_free(struct dcd *d)
 		free(h->accept.r);
 		free(h->release.r);
 		free(h->revoke);
+		dcd_tagmap_free(&h->tags);
 		evlog_fini(&h->log);
 	}
 	free(d->host);
 	free(d->caps);
+	free(d->capnode);
 	free(d->dirty);
 	free(d->fmref);
+	dcd_tagmap_free(&d->tags);
 	evlog_fini(&d->fmlog);
 	free(d);
 }
@@ -133,70 +136,23 @@ bool dcd_tag_is_null(const uint8_t tag[16])
 	return cci_tag_is_null(tag);
 }
 
-int dcd_cap_find(const struct dcd *d, uint64_t dpa)
-{
-	uint32_t lo = 0, hi = d->ncaps;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dcd_extent *x = &d->caps[mid].x;
-
-		if (dpa < x->dpa)
-			hi = mid;
-		else if (dpa >= x->dpa + x->len)
-			lo = mid + 1;
-		else
-			return (int)mid;
-	}
-	return -1;
-}
-
+/* The indexes of dcd-index.c answer these in O(1), whatever the state. */
 bool dcd_tag_in_use(const struct dcd *d, const uint8_t tag[16])
 {
-	for (uint32_t i = 0; i < d->ncaps; i++)
-		if (!memcmp(d->caps[i].x.tag, tag, 16))
-			return true;
-	return false;
+	return dcd_tagmap_get(&d->tags, tag) != NULL;
 }
 
 uint32_t dcd_host_used_extents(const struct dcd_host *h)
 {
-	uint32_t n = h->nlist;
-
-	for (uint32_t g = 0; g < h->npending; g++)
-		if (!h->pending[g].dead)
-			n += h->pending[g].n;
-	return n;
-}
-
-static int tag_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, 16);
+	return h->nlist + h->noffered;
 }
 
 uint32_t dcd_host_used_tags(const struct dcd_host *h)
 {
-	uint32_t n = 0, distinct = 0, total = dcd_host_used_extents(h);
-	uint8_t (*tags)[16];
+	static const uint8_t null[16];
 
-	if (!total)
-		return 0;
-	tags = malloc((size_t)total * 16);
-	if (!tags)
-		return total; /* an over-estimate is the safe answer */
-	for (uint32_t i = 0; i < h->nlist; i++)
-		if (!dcd_tag_is_null(h->list[i].tag))
-			memcpy(tags[n++], h->list[i].tag, 16);
-	for (uint32_t g = 0; g < h->npending; g++)
-		for (uint32_t i = 0; !h->pending[g].dead && i < h->pending[g].n; i++)
-			if (!dcd_tag_is_null(h->pending[g].x[i].tag))
-				memcpy(tags[n++], h->pending[g].x[i].tag, 16);
-	qsort(tags, n, 16, tag_cmp);
-	for (uint32_t i = 0; i < n; i++)
-		if (i == 0 || memcmp(tags[i], tags[i - 1], 16))
-			distinct++;
-	free(tags);
-	return distinct;
+	/* The null tag is counted in the map, but is no tag to track. */
+	return h->tags.n - (dcd_tagmap_get(&h->tags, null) != NULL);
 }
 
 uint32_t dcd_host_avail_extents(const struct dcd *d, const struct dcd_host *h)
@@ -215,14 +171,9 @@ uint32_t dcd_host_avail_tags(const struct dcd *d, const struct dcd_host *h)
 
 bool dcd_host_has_tag(const struct dcd_host *h, const uint8_t tag[16], bool pending)
 {
-	for (uint32_t i = 0; i < h->nlist; i++)
-		if (!memcmp(h->list[i].tag, tag, 16))
-			return true;
-	for (uint32_t g = 0; pending && g < h->npending; g++)
-		for (uint32_t i = 0; !h->pending[g].dead && i < h->pending[g].n; i++)
-			if (!memcmp(h->pending[g].x[i].tag, tag, 16))
-				return true;
-	return false;
+	const struct dcd_tagcount *t = dcd_tagmap_get(&h->tags, tag);
+
+	return t && (t->a || (pending && t->b));
 }
 
 bool dcd_host_overlaps(const struct dcd_host *h, uint64_t dpa, uint64_t len, bool pending)
@@ -265,9 +216,13 @@ int dcd_reserve_caps(struct dcd *d, uint32_t more)
 	for (unsigned int i = 0; i < d->nregions; i++)
 		if (fabric_alloc_reserve(d->region[i].free, more) < 0)
 			return -ENOMEM;
+	if (dcd_tagmap_reserve(&d->tags, more) < 0)
+		return -ENOMEM;
 	if (dcd_reserve((void **)&d->dirty, &d->capdirty, d->ndirty + more, sizeof(*d->dirty)))
 		return -ENOMEM;
-	return dcd_reserve((void **)&d->caps, &d->capcaps, d->ncaps + more, sizeof(*d->caps));
+	if (dcd_reserve((void **)&d->caps, &d->capcaps, d->ncaps + more, sizeof(*d->caps)))
+		return -ENOMEM;
+	return dcd_capnode_reserve(d);
 }
 
 int dcd_reserve_list(struct dcd_host *h, uint32_t more)
@@ -275,21 +230,12 @@ int dcd_reserve_list(struct dcd_host *h, uint32_t more)
 	return dcd_reserve((void **)&h->list, &h->caplist, h->nlist + more, sizeof(*h->list));
 }
 
+/* O(log n) whatever the number of caps: no array is shifted. */
 static void cap_insert(struct dcd *d, const struct dcd_cap *c)
 {
-	uint32_t lo = 0, hi = d->ncaps;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (d->caps[mid].x.dpa < c->x.dpa)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	memmove(&d->caps[lo + 1], &d->caps[lo], (d->ncaps - lo) * sizeof(*d->caps));
-	d->caps[lo] = *c;
-	d->ncaps++;
+	d->caps[d->ncaps++] = *c;
+	dcd_cap_index_add(d, d->ncaps - 1);
+	(void)dcd_tagmap_add(&d->tags, c->x.tag, 1, 0); /* room: dcd_reserve_caps() */
 }
 
 void dcd_cap_insert(struct dcd *d, const struct dcd_extent *x)
@@ -317,8 +263,8 @@ static void free_range(struct dcd *d, unsigned int r, uint64_t dpa, uint64_t len
 
 static void cap_remove(struct dcd *d, uint32_t i)
 {
-	memmove(&d->caps[i], &d->caps[i + 1], (d->ncaps - i - 1) * sizeof(*d->caps));
-	d->ncaps--;
+	(void)dcd_tagmap_add(&d->tags, d->caps[i].x.tag, -1, 0); /* a count drops: no room */
+	dcd_cap_index_remove(d, i);
 }
 
 void dcd_cap_unref(struct dcd *d, uint64_t dpa, uint64_t len, bool sanitize)
@@ -374,6 +320,7 @@ void dcd_host_cut(struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len)
 	uint64_t end = dpa + len, eend = e.dpa + e.len;
 
 	if (e.dpa == dpa && eend == end) {
+		dcd_host_count_list(h, &e, -1);
 		memmove(&h->list[i], &h->list[i + 1], (h->nlist - i - 1) * sizeof(*h->list));
 		h->nlist--;
 	} else if (e.dpa == dpa) {
@@ -388,6 +335,7 @@ void dcd_host_cut(struct dcd_host *h, uint32_t i, uint64_t dpa, uint64_t len)
 		h->list[i + 1].dpa = end;
 		h->list[i + 1].len = eend - end;
 		h->nlist++;
+		dcd_host_count_list(h, &e, 1); /* its tag is counted already */
 	}
 }
 

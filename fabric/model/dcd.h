@@ -4,7 +4,8 @@
  * holds or has been offered, event logs, and the commands that change them.
  *
  * Bookkeeping, in one paragraph: every allocated DPA range is a "cap" in a
- * device-wide table sorted by DPA, with a reference count of the hosts that
+ * device-wide table (ordered by DPA through a tree, dcd-index.c), with a
+ * reference count of the hosts that
  * hold it (in their extent list), have it offered (in a pending add group),
  * or are still revoking it after a forced release (struct dcd_revoke).
  * A host's list entries and offered extents always equal a cap exactly:
@@ -72,6 +73,24 @@ struct dcd_chain {
 	struct dcd_range *r;
 };
 
+/* Counts per tag (dcd-index.c): a hash map tag -> (a, b), a key per tag
+ * with a non-zero count.  The device counts caps per tag in a; a host
+ * counts its list entries in a and its live offered extents in b. */
+struct dcd_tagcount {
+	uint8_t tag[16];
+	uint32_t a, b;
+};
+
+struct dcd_capnode {
+	uint32_t left, right; /* cap indexes, UINT32_MAX: none */
+	int height;
+};
+
+struct dcd_tagmap {
+	uint32_t n, cap; /* keys; slots, a power of two (or 0) */
+	struct dcd_tagcount *slot;
+};
+
 struct dcd_host {
 	uint16_t id;
 	char name[FABRIC_HOST_NAME_MAX + 1];
@@ -84,6 +103,10 @@ struct dcd_host {
 	uint32_t nrevoke, caprevoke;
 	struct dcd_revoke *revoke;
 	struct evlog log;
+	/* Indexes (dcd-index.c), derived from list and pending: tags of its
+	 * entries and live offers, and how many extents it was offered. */
+	struct dcd_tagmap tags;
+	uint32_t noffered;
 };
 
 struct dcd_tag {
@@ -105,8 +128,13 @@ struct dcd {
 	struct dcd_region region[FABRIC_MAX_REGIONS];
 	unsigned int nhosts;
 	struct dcd_host *host;
+	/* Caps in no particular order (one leaves by the last taking its
+	 * slot); capnode[i] is cap i's node in the tree of their DPA order,
+	 * rooted at caproot (dcd-index.c). */
 	uint32_t ncaps, capcaps;
 	struct dcd_cap *caps;
+	uint32_t capnodes, caproot;
+	struct dcd_capnode *capnode;
 	struct evlog fmlog;
 	uint32_t max_extents, max_tags;
 	uint64_t min_block_size;
@@ -123,6 +151,8 @@ struct dcd {
 	 * capacity outlives its last host until 5607h (dcd-refs.c). */
 	uint32_t nfmref, capfmref;
 	struct dcd_tag *fmref;
+	/* Caps per tag (dcd-index.c), derived from caps. */
+	struct dcd_tagmap tags;
 };
 
 /* ---- life cycle (dcd.c) ---- */
@@ -234,7 +264,7 @@ uint32_t dcd_revoke_settle(struct dcd *d, struct dcd_host *h);
 /* Some host is still revoking a range overlapping [dpa, dpa+len). */
 bool dcd_revoking(const struct dcd *d, uint64_t dpa, uint64_t len);
 /* Forced removal of an offered group: it accepts nothing from now on. */
-void dcd_group_kill(struct dcd *d, struct dcd_group *g, bool sanitize);
+void dcd_group_kill(struct dcd *d, struct dcd_host *h, struct dcd_group *g, bool sanitize);
 /* Pop the oldest pending group. */
 void dcd_host_pop_group(struct dcd_host *h);
 
@@ -250,6 +280,36 @@ void dcd_fm_ref_take(struct dcd *d, const uint8_t tag[16]);
 void dcd_fm_ref_drop(struct dcd *d, const uint8_t tag[16]);
 /* Caps with tag. */
 uint32_t dcd_tag_caps(const struct dcd *d, const uint8_t tag[16]);
+
+/* Tag counts (dcd-index.c).  Reserve room for `more` new keys first: an
+ * add then cannot fail.  add changes a key's counts by da and db (a key
+ * whose counts both reach zero goes); -ENOMEM only without reservation. */
+int dcd_tagmap_reserve(struct dcd_tagmap *m, uint32_t more);
+const struct dcd_tagcount *dcd_tagmap_get(const struct dcd_tagmap *m, const uint8_t tag[16]);
+int dcd_tagmap_add(struct dcd_tagmap *m, const uint8_t tag[16], int da, int db);
+void dcd_tagmap_clear(struct dcd_tagmap *m);
+void dcd_tagmap_free(struct dcd_tagmap *m);
+/* Recount every index from caps, lists and groups (after loading state:
+ * the image lists the caps in DPA order, and the tree keeps that order for
+ * dcd_check() to verify). */
+int dcd_index_rebuild(struct dcd *d);
+/* The caps' DPA order (dcd-index.c): room for capcaps nodes; cap i just
+ * appended / leaving (the last cap takes its index, ncaps drops); the tree
+ * over the caps in array order; the cap indexes in DPA order (UINT32_MAX
+ * when the tree is damaged).  dcd_cap_find() is the look-up. */
+int dcd_capnode_reserve(struct dcd *d);
+void dcd_cap_index_add(struct dcd *d, uint32_t i);
+void dcd_cap_index_remove(struct dcd *d, uint32_t i);
+void dcd_cap_index_build(struct dcd *d);
+uint32_t dcd_caps_in_order(const struct dcd *d, uint32_t *order);
+/* Count a list entry / a live group's extents in (delta 1) or out (-1). */
+void dcd_host_count_list(struct dcd_host *h, const struct dcd_extent *x, int delta);
+void dcd_host_count_group(struct dcd_host *h, const struct dcd_group *g, int delta);
+/* Offer a group to h (taking x): reserve, then queue it.  Append an entry
+ * to h's list (room reserved with dcd_reserve_list, its tag offered). */
+int dcd_host_offer_reserve(struct dcd_host *h);
+void dcd_host_offer(struct dcd_host *h, struct dcd_extent *x, uint32_t n);
+void dcd_host_list_push(struct dcd_host *h, const struct dcd_extent *x);
 
 /* Chains of ranges (4802h/4803h More). */
 int dcd_chain_reserve(struct dcd_chain *c, uint32_t more);

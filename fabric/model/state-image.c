@@ -262,7 +262,9 @@ static void get_fm_refs(struct rbuf *r, struct dcd *d)
 int dcd_serialize(const struct dcd *d, uint8_t **buf, size_t *len)
 {
 	struct wbuf w = { 0 };
-	uint32_t crc;
+	uint32_t crc, *order = malloc((d->ncaps + 1) * sizeof(*order));
+	/* caps in DPA order (array order only if the order's tree is damaged) */
+	bool sorted = order && dcd_caps_in_order(d, order) == d->ncaps;
 
 	put(&w, magic, sizeof(magic));
 	put32(&w, STATE_VERSION);
@@ -275,10 +277,14 @@ int dcd_serialize(const struct dcd *d, uint8_t **buf, size_t *len)
 	}
 	put32(&w, d->ncaps);
 	for (uint32_t i = 0; i < d->ncaps; i++) {
-		put_extent(&w, &d->caps[i].x);
-		put16(&w, d->caps[i].refs);
-		put8(&w, d->caps[i].sanitize);
+		const struct dcd_cap *c = &d->caps[sorted ? order[i] : i];
+
+		put_extent(&w, &c->x);
+		put16(&w, c->refs);
+		put8(&w, c->sanitize);
 	}
+	w.oom |= !order;
+	free(order);
 	put32(&w, d->ndirty);
 	for (uint32_t i = 0; i < d->ndirty; i++) {
 		put64(&w, d->dirty[i].dpa);
@@ -471,6 +477,10 @@ int dcd_deserialize(struct dcd *d, const uint8_t *buf, size_t len, char *err, si
 	if (r.bad || r.off != r.len) {
 		snprintf(err, errlen, "state image is malformed or was made with other log sizes");
 		return -EBADMSG;
+	}
+	if (dcd_index_rebuild(d) < 0) {
+		snprintf(err, errlen, "out of memory indexing the state image");
+		return -ENOMEM;
 	}
 	return dcd_check(d, err, errlen) ? -EBADMSG : 0;
 }

@@ -98,6 +98,50 @@ static void expect_broken(struct dcd *d, const char *what, bool image)
 	dcd_free(d);
 }
 
+/* The tag indexes are not in the image (loading rebuilds them), so only
+ * dcd_check() can see them drift from the truth. */
+static void test_device_tag_index_stale(void **state)
+{
+	struct dcd *d = sample();
+
+	(void)state;
+	assert_int_equal(dcd_tagmap_add(&d->tags, d->caps[0].x.tag, 1, 0), 0);
+	expect_broken(d, "the device's tag index does not match its caps", false);
+}
+
+static void test_host_tag_index_stale(void **state)
+{
+	struct dcd *d = sample();
+	struct dcd_host *h = &d->host[A];
+	uint8_t tag[16];
+
+	(void)state;
+	/* a tag the host neither holds nor was offered */
+	memset(tag, 0x5a, sizeof(tag));
+	assert_int_equal(dcd_tagmap_add(&h->tags, tag, 1, 0), 0);
+	expect_broken(d, "host A: tag index does not match its extents", false);
+}
+
+static void test_cap_order_tree_loses_caps(void **state)
+{
+	struct dcd *d = sample();
+
+	(void)state;
+	assert_true(d->ncaps >= 4);
+	/* cut a subtree off: its caps are no longer found by DPA */
+	d->capnode[d->caproot].left = UINT32_MAX;
+	expect_broken(d, "the tree of the caps' order does not hold every cap", false);
+}
+
+static void test_host_offered_miscounted(void **state)
+{
+	struct dcd *d = sample();
+
+	(void)state;
+	d->host[A].noffered++;
+	expect_broken(d, "host A: tag index does not match its extents", false);
+}
+
 static void test_sample_is_sound(void **state)
 {
 	struct dcd *d = sample(), *e = t_dcd();
@@ -300,6 +344,10 @@ int main(void)
 		cmocka_unit_test(test_revoking_unlogged),
 		cmocka_unit_test(test_log_over_bound),
 		cmocka_unit_test(test_refs_miscounted),
+		cmocka_unit_test(test_device_tag_index_stale),
+		cmocka_unit_test(test_host_tag_index_stale),
+		cmocka_unit_test(test_host_offered_miscounted),
+		cmocka_unit_test(test_cap_order_tree_loses_caps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
