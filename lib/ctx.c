@@ -2,12 +2,14 @@
 /* The library context: roots, logging, reference counting. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "private.h"
 
 static void log_stderr(struct tagdax_ctx *ctx, int priority, const char *file, int line,
@@ -229,12 +231,17 @@ static bool host_name_ok(const char *host)
 
 TAGDAX_EXPORT int tagdax_set_fabric(struct tagdax_ctx *ctx, const char *dir, const char *host)
 {
-	char *d = NULL, *h = NULL, *run = NULL;
+	char *d = NULL, *h = NULL, *run = NULL, abs[PATH_MAX];
+	int rc;
 
 	if (!dir != !host || (dir && (!*dir || !host_name_ok(host))))
 		return -EINVAL;
-	if (dir && (!(d = strdup(dir)) || !(h = strdup(host)) ||
-		    asprintf(&run, "%s/hosts/%s/run", dir, host) < 0)) {
+	/* a relative DIR is the cwd's at this call: the context keeps
+	 * finding it after a chdir(2) */
+	if (dir && (rc = util_absolute_path(dir, abs, sizeof(abs))))
+		return rc;
+	if (dir && (!(d = strdup(abs)) || !(h = strdup(host)) ||
+		    asprintf(&run, "%s/hosts/%s/run", abs, host) < 0)) {
 		free(d);
 		free(h);
 		return -ENOMEM;
@@ -250,8 +257,7 @@ TAGDAX_EXPORT int tagdax_set_fabric(struct tagdax_ctx *ctx, const char *dir, con
 	ctx->fabric_dir = d;
 	ctx->fabric_host = h;
 	if (run) {
-		int rc = set_root(ctx, &ctx->run_dir, run);
-
+		rc = set_root(ctx, &ctx->run_dir, run);
 		free(run);
 		return rc;
 	}

@@ -116,3 +116,19 @@ int util_replace_file(const char *path, const char *text, mode_t mode)
 		unlink(tmp);
 	return rc;
 }
+
+int util_absolute_path(const char *path, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (!path || !*path)
+		return -EINVAL;
+	if (path[0] == '/')
+		n = snprintf(out, len, "%s", path);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(out, len, "%s/%s", cwd, path);
+	else
+		return -errno;
+	return n >= 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}

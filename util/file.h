@@ -23,4 +23,9 @@ int util_mkdir_p(const char *dir, mode_t mode);
 /* The whole file as a NUL-terminated string (malloc'ed), or NULL with errno. */
 char *util_read_file(const char *path);
 
+/* path made absolute against the current directory (links not resolved,
+ * path need not exist), into out of len bytes: 0, -EINVAL for an empty
+ * path, -ENAMETOOLONG, or getcwd(3)'s errno. */
+int util_absolute_path(const char *path, char *out, size_t len);
+
 #endif

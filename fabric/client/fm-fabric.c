@@ -21,6 +21,7 @@
 #define FM_EXPORT __attribute__((visibility("default")))
 
 #include "fabric-config.h"
+#include "file.h"
 
 struct tagdax_fabric {
 	char dir[PATH_MAX];
@@ -33,6 +34,8 @@ FM_EXPORT int tagdax_fabric_open(const char *dir, struct tagdax_fabric **out, ch
 	char path[PATH_MAX + 16], why[256] = "";
 	int rc;
 
+	if (!out)
+		return -EINVAL;
 	*out = NULL;
 	if (err && errlen)
 		*err = '\0';
@@ -63,7 +66,10 @@ FM_EXPORT int tagdax_fabric_open_config(const char *dir, const char *text,
 {
 	struct tagdax_fabric *f;
 	char why[256] = "";
+	int rc;
 
+	if (!out)
+		return -EINVAL;
 	*out = NULL;
 	if (err && errlen)
 		*err = '\0';
@@ -72,10 +78,13 @@ FM_EXPORT int tagdax_fabric_open_config(const char *dir, const char *text,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	if (!realpath(dir, f->dir) &&
-	    snprintf(f->dir, sizeof(f->dir), "%s", dir) >= (int)sizeof(f->dir)) {
+	/* tagdax_fabric_dir() is absolute: resolved when DIR exists, else
+	 * taken under the cwd, since a launcher checks a configuration
+	 * before the directory is made */
+	rc = realpath(dir, f->dir) ? 0 : util_absolute_path(dir, f->dir, sizeof(f->dir));
+	if (rc) {
 		free(f);
-		return -ENAMETOOLONG;
+		return rc;
 	}
 	if (fabric_config_parse(text ? text : fabric_sample_config, &f->cfg, why, sizeof(why))) {
 		if (err && errlen)
@@ -99,34 +108,37 @@ FM_EXPORT void tagdax_fabric_close(struct tagdax_fabric *f)
 
 FM_EXPORT const char *tagdax_fabric_dir(const struct tagdax_fabric *f)
 {
-	return f->dir;
+	return f ? f->dir : NULL;
 }
 
 FM_EXPORT unsigned int tagdax_fabric_host_count(const struct tagdax_fabric *f)
 {
-	return f->cfg.nhosts;
+	return f ? f->cfg.nhosts : 0;
 }
 
 FM_EXPORT const char *tagdax_fabric_host_name(const struct tagdax_fabric *f, unsigned int i)
 {
-	return i < f->cfg.nhosts ? f->cfg.hosts[i].name : NULL;
+	return f && i < f->cfg.nhosts ? f->cfg.hosts[i].name : NULL;
 }
 
 FM_EXPORT int tagdax_fabric_host_id(const struct tagdax_fabric *f, unsigned int i)
 {
-	return i < f->cfg.nhosts ? f->cfg.hosts[i].id : -EINVAL;
+	return f && i < f->cfg.nhosts ? f->cfg.hosts[i].id : -EINVAL;
 }
 
 FM_EXPORT int tagdax_fabric_host_lookup(const struct tagdax_fabric *f, const char *name)
 {
-	const struct fabric_host_cfg *h = name ? fabric_config_host(&f->cfg, name) : NULL;
+	const struct fabric_host_cfg *h;
 
+	if (!f || !name)
+		return -EINVAL;
+	h = fabric_config_host(&f->cfg, name);
 	return h ? h->id : -ENOENT;
 }
 
 FM_EXPORT const char *tagdax_fabric_host_by_id(const struct tagdax_fabric *f, uint16_t id)
 {
-	for (unsigned int i = 0; i < f->cfg.nhosts; i++)
+	for (unsigned int i = 0; f && i < f->cfg.nhosts; i++)
 		if (f->cfg.hosts[i].id == id)
 			return f->cfg.hosts[i].name;
 	return NULL;
@@ -134,7 +146,7 @@ FM_EXPORT const char *tagdax_fabric_host_by_id(const struct tagdax_fabric *f, ui
 
 FM_EXPORT unsigned int tagdax_fabric_region_count(const struct tagdax_fabric *f)
 {
-	return f->cfg.nregions;
+	return f ? f->cfg.nregions : 0;
 }
 
 /* A live process holds an exclusive lock on path.  A stale file nobody
@@ -156,6 +168,8 @@ FM_EXPORT bool tagdax_fabric_fm_alive(const struct tagdax_fabric *f)
 {
 	char path[PATH_MAX + 16];
 
+	if (!f)
+		return false;
 	snprintf(path, sizeof(path), "%s/fabricd.pid", f->dir);
 	return locked(path);
 }
@@ -164,7 +178,7 @@ FM_EXPORT bool tagdax_fabric_agent_alive(const struct tagdax_fabric *f, const ch
 {
 	char path[PATH_MAX + 64];
 
-	if (!host || !fabric_config_host(&f->cfg, host))
+	if (!f || !host || !fabric_config_host(&f->cfg, host))
 		return false;
 	snprintf(path, sizeof(path), "%s/hosts/%s/agent.lock", f->dir, host);
 	return locked(path);

@@ -21,6 +21,16 @@
 #include "cci-codec.h"
 #include "fm-private.h"
 
+/* A NULL handle, request or result pointer is the caller's bug: -EINVAL
+ * before anything is touched or sent, never a crash. */
+#define FM_NEED(...)                                                           \
+	do {                                                                   \
+		const void *const need_[] = { __VA_ARGS__ };                   \
+		for (size_t i_ = 0; i_ < sizeof(need_) / sizeof(need_[0]); i_++) \
+			if (!need_[i_])                                        \
+				return -EINVAL;                                \
+	} while (0)
+
 /* The public constants are the wire's: checked here, where both are seen. */
 _Static_assert((int)TAGDAX_FM_RC_INVALID_EXTENT_LIST == (int)CCI_RC_INVALID_EXTENT_LIST, "rc");
 _Static_assert(TAGDAX_FM_ATTR1_SHARABLE == CCI_ATTR1_SHARABLE, "attr1");
@@ -48,7 +58,8 @@ FM_EXPORT const char *tagdax_fm_rc_name(int rc)
 
 FM_EXPORT const char *tagdax_fm_rc_sentence(int rc)
 {
-	return cci_rc_sentence(rc);
+	/* the functions' negative errnos are transport errors, not codes */
+	return rc < 0 ? strerror(-rc) : cci_rc_sentence(rc);
 }
 
 FM_EXPORT const char *tagdax_fm_opcode_name(int opcode)
@@ -61,6 +72,7 @@ FM_EXPORT int tagdax_fm_open_socket(const char *path, struct tagdax_fm **out)
 	struct tagdax_fm *fm;
 	int rc;
 
+	FM_NEED(out);
 	*out = NULL;
 	if (!path || !*path)
 		return -EINVAL;
@@ -81,6 +93,7 @@ FM_EXPORT int tagdax_fm_open(const char *dir, struct tagdax_fm **out)
 {
 	char path[PATH_MAX];
 
+	FM_NEED(out);
 	*out = NULL;
 	if (!dir || !*dir)
 		return -EINVAL;
@@ -99,6 +112,7 @@ FM_EXPORT void tagdax_fm_close(struct tagdax_fm *fm)
 
 FM_EXPORT int tagdax_fm_set_timeout(struct tagdax_fm *fm, int timeout_ms)
 {
+	FM_NEED(fm);
 	if (timeout_ms < -1)
 		return -EINVAL;
 	fm->c.timeout_ms = timeout_ms;
@@ -107,6 +121,7 @@ FM_EXPORT int tagdax_fm_set_timeout(struct tagdax_fm *fm, int timeout_ms)
 
 FM_EXPORT int tagdax_fm_get_timeout(const struct tagdax_fm *fm)
 {
+	FM_NEED(fm);
 	return fm->c.timeout_ms;
 }
 
@@ -116,8 +131,10 @@ FM_EXPORT int tagdax_fm_get_dcd_info(struct tagdax_fm *fm, struct tagdax_fm_dcd_
 {
 	struct cci_fm_dcd_info *w;
 	size_t len;
-	int rc = fmc_call(&fm->c, CCI_FM_GET_DCD_INFO, NULL, 0, (void **)&w, &len);
+	int rc;
 
+	FM_NEED(fm, info);
+	rc = fmc_call(&fm->c, CCI_FM_GET_DCD_INFO, NULL, 0, (void **)&w, &len);
 	memset(info, 0, sizeof(*info));
 	if (rc == 0 && len != sizeof(*w))
 		rc = -EPROTO;
@@ -147,6 +164,7 @@ FM_EXPORT int tagdax_fm_get_host_dc_region_config(struct tagdax_fm *fm, uint16_t
 	size_t len, want;
 	int rc;
 
+	FM_NEED(fm, out);
 	memset(out, 0, sizeof(*out));
 	if (max > 8)
 		return -EINVAL;
@@ -199,6 +217,7 @@ FM_EXPORT int tagdax_fm_set_dc_region_config(struct tagdax_fm *fm, uint8_t regio
 		.flags = sanitize_on_release ? CCI_ATTR2_SANITIZE_ON_RELEASE : 0,
 	};
 
+	FM_NEED(fm);
 	return fmc_call(&fm->c, CCI_FM_SET_DC_REGION_CONFIG, &req, sizeof(req), NULL, NULL);
 }
 
@@ -233,6 +252,7 @@ FM_EXPORT int tagdax_fm_get_dc_region_extent_lists(struct tagdax_fm *fm, uint16_
 	uint32_t k;
 	int rc;
 
+	FM_NEED(fm, out);
 	memset(out, 0, sizeof(*out));
 	if (max && !ext)
 		return -EINVAL;
@@ -263,8 +283,10 @@ FM_EXPORT int tagdax_fm_get_host_extents(struct tagdax_fm *fm, uint16_t host,
 			       struct tagdax_fm_extent **ext, uint32_t *n)
 {
 	struct fmc_extent *x;
-	int rc = fmc_host_extents(&fm->c, host, &x, n);
+	int rc;
 
+	FM_NEED(fm, ext, n);
+	rc = fmc_host_extents(&fm->c, host, &x, n);
 	*ext = NULL;
 	if (rc) {
 		*n = 0;
@@ -304,28 +326,32 @@ static int change(struct tagdax_fm *fm, uint16_t opcode, struct fmc_change *r,
 
 FM_EXPORT int tagdax_fm_initiate_dc_add(struct tagdax_fm *fm, const struct tagdax_fm_add *req)
 {
-	struct fmc_change r = {
+	struct fmc_change r;
+
+	FM_NEED(fm, req);
+	if ((unsigned int)req->policy > TAGDAX_FM_ADD_ENABLE_SHARED)
+		return -EINVAL;
+	r = (struct fmc_change){
 		.host = req->host, .flags = (uint8_t)req->policy, .region = req->region,
 		.length = req->length, .count = req->count,
 	};
-
-	if ((unsigned int)req->policy > TAGDAX_FM_ADD_ENABLE_SHARED)
-		return -EINVAL;
 	memcpy(r.tag, req->tag, 16);
 	return change(fm, CCI_FM_INITIATE_DC_ADD, &r, req->ext);
 }
 
 FM_EXPORT int tagdax_fm_initiate_dc_release(struct tagdax_fm *fm, const struct tagdax_fm_release *req)
 {
-	struct fmc_change r = {
+	struct fmc_change r;
+
+	FM_NEED(fm, req);
+	if ((unsigned int)req->policy > TAGDAX_FM_RELEASE_PRESCRIPTIVE)
+		return -EINVAL;
+	r = (struct fmc_change){
 		.host = req->host, .length = req->length, .count = req->count,
 		.flags = (uint8_t)((unsigned int)req->policy |
 				   (req->forced ? CCI_RELEASE_FORCED : 0) |
 				   (req->sanitize ? CCI_RELEASE_SANITIZE : 0)),
 	};
-
-	if ((unsigned int)req->policy > TAGDAX_FM_RELEASE_PRESCRIPTIVE)
-		return -EINVAL;
 	memcpy(r.tag, req->tag, 16);
 	return change(fm, CCI_FM_INITIATE_DC_RELEASE, &r, req->ext);
 }
@@ -336,8 +362,10 @@ static int reference(struct tagdax_fm *fm, uint16_t opcode, const uint8_t tag[16
 {
 	size_t len;
 	void *rsp;
-	int rc = fmc_call(&fm->c, opcode, tag, 16, &rsp, &len);
+	int rc;
 
+	FM_NEED(fm, tag);
+	rc = fmc_call(&fm->c, opcode, tag, 16, &rsp, &len);
 	free(rsp);
 	return rc == 0 && len ? -EPROTO : rc;
 }
@@ -373,6 +401,7 @@ FM_EXPORT int tagdax_fm_list_tags(struct tagdax_fm *fm, uint32_t start, uint32_t
 	uint32_t k;
 	int rc;
 
+	FM_NEED(fm, out);
 	memset(out, 0, sizeof(*out));
 	if (max && !tags)
 		return -EINVAL;
@@ -397,8 +426,10 @@ FM_EXPORT int tagdax_fm_list_tags(struct tagdax_fm *fm, uint32_t start, uint32_t
 FM_EXPORT int tagdax_fm_list_all_tags(struct tagdax_fm *fm, struct tagdax_fm_tag **tags, uint32_t *n)
 {
 	struct fmc_tag *t;
-	int rc = fmc_list_tags(&fm->c, &t, n);
+	int rc;
 
+	FM_NEED(fm, tags, n);
+	rc = fmc_list_tags(&fm->c, &t, n);
 	*tags = NULL;
 	if (rc) {
 		*n = 0;
@@ -419,7 +450,7 @@ FM_EXPORT int tagdax_fm_list_all_tags(struct tagdax_fm *fm, struct tagdax_fm_tag
 
 FM_EXPORT bool tagdax_fm_bitmap_has(const uint8_t bitmap[32], uint16_t host)
 {
-	return fmc_tag_has(bitmap, host);
+	return bitmap && fmc_tag_has(bitmap, host);
 }
 
 /* ---- 0100h / 0101h ---- */
@@ -430,6 +461,7 @@ FM_EXPORT int tagdax_fm_get_event_records(struct tagdax_fm *fm, enum tagdax_fm_l
 	struct fmc_events ev;
 	int rc;
 
+	FM_NEED(fm, out);
 	memset(out, 0, sizeof(*out));
 	if ((unsigned int)log > TAGDAX_FM_LOG_DC)
 		return -EINVAL;
@@ -460,6 +492,8 @@ FM_EXPORT int tagdax_fm_get_event_records(struct tagdax_fm *fm, enum tagdax_fm_l
 
 FM_EXPORT void tagdax_fm_events_free(struct tagdax_fm_events *ev)
 {
+	if (!ev)
+		return;
 	free(ev->ev);
 	memset(ev, 0, sizeof(*ev));
 }
@@ -467,6 +501,7 @@ FM_EXPORT void tagdax_fm_events_free(struct tagdax_fm_events *ev)
 FM_EXPORT int tagdax_fm_clear_event_records(struct tagdax_fm *fm, enum tagdax_fm_log log,
 				  const uint16_t *handles, unsigned int n)
 {
+	FM_NEED(fm);
 	if ((unsigned int)log > TAGDAX_FM_LOG_DC || (n && !handles))
 		return -EINVAL;
 	return n ? fmc_clear_events(&fm->c, (uint8_t)log, handles, n, false) : 0;
@@ -474,6 +509,7 @@ FM_EXPORT int tagdax_fm_clear_event_records(struct tagdax_fm *fm, enum tagdax_fm
 
 FM_EXPORT int tagdax_fm_clear_all_event_records(struct tagdax_fm *fm, enum tagdax_fm_log log)
 {
+	FM_NEED(fm);
 	if ((unsigned int)log > TAGDAX_FM_LOG_DC)
 		return -EINVAL;
 	return fmc_clear_events(&fm->c, (uint8_t)log, NULL, 0, true);

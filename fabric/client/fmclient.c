@@ -79,6 +79,10 @@ static int io_full(int fd, void *buf, size_t len, bool out, int64_t deadline)
 		}
 		if (n == 0)
 			return -ECONNRESET;
+		/* a peer that closed before reading is a reset connection,
+		 * one of the errors the callers are promised (fm.h) */
+		if (errno == EPIPE)
+			return -ECONNRESET;
 		if (errno != EAGAIN && errno != EINTR)
 			return -errno;
 		rc = wait_fd(fd, out ? POLLOUT : POLLIN, deadline);

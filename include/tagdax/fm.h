@@ -10,12 +10,16 @@
  * thread-safe (one handle per thread).
  *
  * Return values: 0 on success; a negative errno when the command did not
- * get an answer (-ETIMEDOUT, -ECONNRESET, -ENOENT no fabric, -EPROTO a
- * malformed answer, -ENOMEM, -EINVAL bad arguments); a positive value is
+ * get an answer (-ETIMEDOUT, -ECONNRESET the daemon closed the connection,
+ * even before reading the request, -ENOENT no fabric, -EPROTO a malformed
+ * answer, -ENOMEM, -EINVAL bad arguments); a positive value is
  * the CCI return code the device answered (TAGDAX_FM_RC_*), so the two
  * never mix.  After a transport error the connection is dropped and the
  * next call reconnects: a late answer is never taken for the next one, but
- * whether the failed command took effect is unknown.
+ * whether the failed command took effect is unknown.  A NULL handle,
+ * request, tag or result pointer is a bad argument: -EINVAL before
+ * anything is sent (the getters below answer 0, false or NULL), never a
+ * crash.
  *
  * Beyond CCI, what an FM user of the emulated fabric needs from its
  * directory: the host names behind the LD ids (DIR/config.json) and
@@ -55,7 +59,9 @@ enum tagdax_fm_rc {
 };
 
 /* The spec's name of a return code ("Invalid Input"), and a sentence on
- * what it means for the request; both "unknown ..." for codes not above. */
+ * what it means for the request; both "unknown ..." for codes not above.
+ * For a negative errno (a transport error, not a code) the sentence is
+ * strerror(-rc)'s and the name "Unknown Return Code". */
 const char *tagdax_fm_rc_name(int rc);
 const char *tagdax_fm_rc_sentence(int rc);
 
@@ -86,12 +92,14 @@ const char *tagdax_fm_opcode_name(int opcode);
 /* ---- the connection ---- */
 
 /* Connects to DIR/fm.sock (tagdax_fm_open) or to a socket path.  0 or a
- * negative errno (-ENOENT/-ECONNREFUSED: the fabric does not run). */
+ * negative errno (-ENOENT/-ECONNREFUSED: the fabric does not run; -EINVAL:
+ * no DIR/path or a NULL fm). */
 int tagdax_fm_open(const char *dir, struct tagdax_fm **fm);
 int tagdax_fm_open_socket(const char *path, struct tagdax_fm **fm);
 void tagdax_fm_close(struct tagdax_fm *fm); /* NULL is fine */
 /* How long one command may take, request sent to answer read (default
- * TAGDAX_FM_DEFAULT_TIMEOUT_MS); -1 waits forever.  -EINVAL below -1. */
+ * TAGDAX_FM_DEFAULT_TIMEOUT_MS); -1 waits forever.  -EINVAL below -1, and
+ * from both for a NULL fm. */
 int tagdax_fm_set_timeout(struct tagdax_fm *fm, int timeout_ms);
 int tagdax_fm_get_timeout(const struct tagdax_fm *fm);
 
@@ -238,7 +246,7 @@ int tagdax_fm_list_tags(struct tagdax_fm *fm, uint32_t start, uint32_t max,
 /* Every tag, page by page, restarted when the generation moves.  *tags is
  * malloc'ed: free() it. */
 int tagdax_fm_list_all_tags(struct tagdax_fm *fm, struct tagdax_fm_tag **tags, uint32_t *n);
-/* Bit host of a 32-byte bitmap (false above 255). */
+/* Bit host of a 32-byte bitmap (false above 255, or for a NULL bitmap). */
 bool tagdax_fm_bitmap_has(const uint8_t bitmap[32], uint16_t host);
 
 /* ---- 0100h / 0101h the FM's event log ---- */
@@ -280,7 +288,7 @@ struct tagdax_fm_events {
 };
 int tagdax_fm_get_event_records(struct tagdax_fm *fm, enum tagdax_fm_log log,
 				struct tagdax_fm_events *out);
-void tagdax_fm_events_free(struct tagdax_fm_events *ev);
+void tagdax_fm_events_free(struct tagdax_fm_events *ev); /* NULL is fine */
 /* Clears the records with these handles (oldest first), or (all) every
  * record, which the device allows only after an overflow. */
 int tagdax_fm_clear_event_records(struct tagdax_fm *fm, enum tagdax_fm_log log,
@@ -295,19 +303,23 @@ int tagdax_fm_clear_all_event_records(struct tagdax_fm *fm, enum tagdax_fm_log l
 int tagdax_fabric_open(const char *dir, struct tagdax_fabric **fab, char *err, size_t errlen);
 /* The fabric that configuration text (JSON, docs/fabric.md; NULL: the
  * built-in sample) makes in DIR, which need not exist or hold a fabric yet:
- * for a launcher checking a configuration before anything is made.
+ * for a launcher checking a configuration before anything is made (a
+ * relative DIR that does not exist is taken under the current directory).
  * -EINVAL: not a valid configuration (err says why). */
 int tagdax_fabric_open_config(const char *dir, const char *text, struct tagdax_fabric **fab,
 			      char *err, size_t errlen);
 /* The built-in sample configuration's JSON text (two hosts, two regions). */
 const char *tagdax_fabric_sample_config(void);
 void tagdax_fabric_close(struct tagdax_fabric *fab); /* NULL is fine */
+/* The getters take a NULL fab as a fabric without hosts or regions: NULL,
+ * 0, -EINVAL (host_id, host_lookup), false. */
 const char *tagdax_fabric_dir(const struct tagdax_fabric *fab); /* absolute */
 unsigned int tagdax_fabric_host_count(const struct tagdax_fabric *fab);
 /* Host i (0 .. count-1): its name and LD id; NULL / -EINVAL past the end. */
 const char *tagdax_fabric_host_name(const struct tagdax_fabric *fab, unsigned int i);
 int tagdax_fabric_host_id(const struct tagdax_fabric *fab, unsigned int i);
-/* The host with that name's LD id, or -ENOENT; the name of an LD id, or NULL. */
+/* The host with that name's LD id, or -ENOENT (-EINVAL for a NULL name);
+ * the name of an LD id, or NULL. */
 int tagdax_fabric_host_lookup(const struct tagdax_fabric *fab, const char *name);
 const char *tagdax_fabric_host_by_id(const struct tagdax_fabric *fab, uint16_t id);
 /* Configured regions (the device reports the same through 5601h). */

@@ -81,7 +81,9 @@ const char *tagdax_get_run_dir(struct tagdax_ctx *ctx);
  * tagdax_set_run_dir() after this to choose another).  Both NULL: back to
  * the default, TAGDAX_FABRIC and TAGDAX_HOST (the run dir stays).  -EINVAL
  * for one without the other, an empty dir, or a host name that cannot be
- * a fabric host ('/', a leading '.', longer than 32).  Since LIBTAGDAX_1.3.
+ * a fabric host ('/', a leading '.', longer than 32).  A relative dir is
+ * taken under the current directory at this call and kept absolute, so a
+ * later chdir(2) does not move the context's fabric.  Since LIBTAGDAX_1.3.
  */
 int tagdax_set_fabric(struct tagdax_ctx *ctx, const char *dir, const char *host);
 /* The host this context looks through (its own or TAGDAX_HOST), or NULL. */

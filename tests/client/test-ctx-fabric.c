@@ -55,6 +55,29 @@ static struct tagdax_ctx *host_ctx(const char *host)
 	return ctx;
 }
 
+/* A relative DIR is the one under the cwd of the call, kept absolute: the
+ * context still finds A's capacity from anywhere. */
+static void relative_dir(const struct tagdax_tag *t)
+{
+	struct tagdax_ctx *ctx;
+	struct tagdax_dev *dev;
+	char cwd[4096], parent[sizeof(dir)], want[sizeof(dir) + 32];
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	*strrchr(parent, '/') = '\0';
+	CHECK(getcwd(cwd, sizeof(cwd)) && chdir(parent) == 0);
+	CHECK(tagdax_new(&ctx) == 0);
+	CHECK(tagdax_set_fabric(ctx, strrchr(dir, '/') + 1, "A") == 0);
+	snprintf(want, sizeof(want), "%s/hosts/A/run", dir);
+	CHECK(!strcmp(tagdax_get_run_dir(ctx), want));
+	CHECK(tagdax_resolve(ctx, t, &dev) == 0);
+	CHECK(chdir("/") == 0);
+	tagdax_rescan(ctx);
+	CHECK(tagdax_resolve(ctx, t, &dev) == 0);
+	tagdax_unref(ctx);
+	CHECK(chdir(cwd) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tagdax_tag t = { { 0x44, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 } };
@@ -101,6 +124,7 @@ int main(int argc, char **argv)
 	CHECK(rc == 0);
 	CHECK(!strcmp(tagdax_dev_get_provider(dev), "emu"));
 	CHECK(tagdax_resolve(b, &t, &dev) == -ENOENT);
+	relative_dir(&t);
 
 	/* B pointed at A's index: A's entry is not B's answer */
 	CHECK(tagdax_set_run_dir(b, run_a) == 0);

@@ -304,6 +304,129 @@ static void test_timeout(void)
 	CHECK(!fm);
 }
 
+/* Misuse is an error, never a crash: a NULL handle or result pointer gives
+ * -EINVAL (false / 0 / NULL from the getters), and a bad argument is
+ * refused before anything is sent, so the connection stays usable. */
+static void test_misuse(struct tagdax_fm *fm)
+{
+	struct tagdax_fm_add add = { .policy = TAGDAX_FM_ADD_FREE };
+	struct tagdax_fm_release rel = { .policy = TAGDAX_FM_RELEASE_TAG_BASED };
+	struct tagdax_fm_dcd_info info;
+	struct tagdax_fm_host_regions hr;
+	struct tagdax_fm_extent_page ep;
+	struct tagdax_fm_tags_page tp;
+	struct tagdax_fm_extent *x;
+	struct tagdax_fm_tag *tags;
+	struct tagdax_fm_events ev;
+	struct tagdax_fabric *fab;
+	static const uint8_t tag[16] = { 0x55 };
+	uint16_t h = 0;
+	uint32_t n;
+
+	CHECK_RC(tagdax_fm_open(dir, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_open_socket("/nonexistent", NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_set_timeout(NULL, 10), -EINVAL);
+	CHECK_RC(tagdax_fm_get_timeout(NULL), -EINVAL);
+
+	CHECK_RC(tagdax_fm_get_dcd_info(NULL, &info), -EINVAL);
+	CHECK_RC(tagdax_fm_get_dcd_info(fm, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_get_host_dc_region_config(NULL, 0, 0, 8, &hr), -EINVAL);
+	CHECK_RC(tagdax_fm_get_host_dc_region_config(fm, 0, 0, 8, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_set_dc_region_config(NULL, 0, 2ull << 20, false), -EINVAL);
+	CHECK_RC(tagdax_fm_get_dc_region_extent_lists(NULL, 0, 0, 0, NULL, &ep), -EINVAL);
+	CHECK_RC(tagdax_fm_get_dc_region_extent_lists(fm, 0, 0, 0, NULL, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_get_host_extents(NULL, 0, &x, &n), -EINVAL);
+	CHECK_RC(tagdax_fm_get_host_extents(fm, 0, NULL, &n), -EINVAL);
+	CHECK_RC(tagdax_fm_get_host_extents(fm, 0, &x, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_initiate_dc_add(NULL, &add), -EINVAL);
+	CHECK_RC(tagdax_fm_initiate_dc_add(fm, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_initiate_dc_release(NULL, &rel), -EINVAL);
+	CHECK_RC(tagdax_fm_initiate_dc_release(fm, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_add_reference(NULL, tag), -EINVAL);
+	CHECK_RC(tagdax_fm_add_reference(fm, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_remove_reference(NULL, tag), -EINVAL);
+	CHECK_RC(tagdax_fm_remove_reference(fm, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_list_tags(NULL, 0, 0, NULL, &tp), -EINVAL);
+	CHECK_RC(tagdax_fm_list_tags(fm, 0, 0, NULL, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_list_all_tags(NULL, &tags, &n), -EINVAL);
+	CHECK_RC(tagdax_fm_list_all_tags(fm, NULL, &n), -EINVAL);
+	CHECK_RC(tagdax_fm_list_all_tags(fm, &tags, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_get_event_records(NULL, TAGDAX_FM_LOG_DC, &ev), -EINVAL);
+	CHECK_RC(tagdax_fm_get_event_records(fm, TAGDAX_FM_LOG_DC, NULL), -EINVAL);
+	CHECK_RC(tagdax_fm_clear_event_records(NULL, TAGDAX_FM_LOG_DC, &h, 1), -EINVAL);
+	CHECK_RC(tagdax_fm_clear_all_event_records(NULL, TAGDAX_FM_LOG_DC), -EINVAL);
+	tagdax_fm_events_free(NULL);
+	CHECK(!tagdax_fm_bitmap_has(NULL, 0));
+
+	CHECK_RC(tagdax_fabric_open(dir, NULL, NULL, 0), -EINVAL);
+	CHECK_RC(tagdax_fabric_open_config(dir, NULL, NULL, NULL, 0), -EINVAL);
+	CHECK(!tagdax_fabric_dir(NULL));
+	CHECK(tagdax_fabric_host_count(NULL) == 0);
+	CHECK(tagdax_fabric_region_count(NULL) == 0);
+	CHECK(!tagdax_fabric_host_name(NULL, 0));
+	CHECK_RC(tagdax_fabric_host_id(NULL, 0), -EINVAL);
+	CHECK_RC(tagdax_fabric_host_lookup(NULL, "A"), -EINVAL);
+	CHECK(!tagdax_fabric_host_by_id(NULL, 0));
+	CHECK(!tagdax_fabric_fm_alive(NULL));
+	CHECK(!tagdax_fabric_agent_alive(NULL, "A"));
+	CHECK_RC(tagdax_fabric_open(dir, &fab, NULL, 0), 0);
+	CHECK_RC(tagdax_fabric_host_lookup(fab, NULL), -EINVAL);
+	tagdax_fabric_close(fab);
+
+	/* the handle still works after all that */
+	CHECK_RC(tagdax_fm_get_dcd_info(fm, &info), 0);
+	CHECK(info.num_hosts == 2);
+}
+
+/* A negative errno gets its meaning, not "a code this client does not
+ * know"; a positive code its CCI sentence. */
+static void test_sentences(void)
+{
+	CHECK(!strcmp(tagdax_fm_rc_sentence(-ETIMEDOUT), strerror(ETIMEDOUT)));
+	CHECK(!strcmp(tagdax_fm_rc_sentence(-ECONNRESET), strerror(ECONNRESET)));
+	CHECK(!strstr(tagdax_fm_rc_sentence(-EPROTO), "does not know"));
+	CHECK(strstr(tagdax_fm_rc_sentence(0x7777), "does not know"));
+	CHECK(!strcmp(tagdax_fm_rc_sentence(0), "The command completed."));
+}
+
+/* A relative DIR is made absolute, whether it exists or not yet. */
+static void test_relative_dir(void)
+{
+	struct tagdax_fabric *fab;
+	char cwd[4096], want[4096 + 64];
+
+	CHECK(getcwd(cwd, sizeof(cwd)));
+	CHECK(chdir(dir) == 0);
+	CHECK_RC(tagdax_fabric_open_config("not/yet", NULL, &fab, NULL, 0), 0);
+	snprintf(want, sizeof(want), "%s/not/yet", dir);
+	CHECK(!strcmp(tagdax_fabric_dir(fab), want));
+	tagdax_fabric_close(fab);
+	CHECK_RC(tagdax_fabric_open_config(".", NULL, &fab, NULL, 0), 0);
+	CHECK(!strcmp(tagdax_fabric_dir(fab), dir));
+	tagdax_fabric_close(fab);
+	CHECK(chdir(cwd) == 0);
+}
+
+/* A daemon that accepts and closes at once: a transport error from the
+ * documented list (-ECONNRESET), not -EPIPE. */
+static void test_closed_on_accept(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct tagdax_fm *fm;
+	struct tagdax_fm_dcd_info info;
+	int srv = socket(AF_UNIX, SOCK_STREAM, 0), c;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/rude.sock", dir);
+	CHECK(srv >= 0 && bind(srv, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(srv, 4) == 0);
+	CHECK_RC(tagdax_fm_open_socket(sa.sun_path, &fm), 0);
+	CHECK((c = accept(srv, NULL, NULL)) >= 0);
+	close(c);
+	CHECK_RC(tagdax_fm_get_dcd_info(fm, &info), -ECONNRESET);
+	tagdax_fm_close(fm);
+	close(srv);
+	unlink(sa.sun_path);
+}
+
 int main(int argc, char **argv)
 {
 	struct tagdax_fm *fm;
@@ -326,6 +449,10 @@ int main(int argc, char **argv)
 	test_info_and_regions(fm);
 	test_add_list_release(fm);
 	test_timeout();
+	test_misuse(fm);
+	test_sentences();
+	test_relative_dir();
+	test_closed_on_accept();
 	test_references(fm); /* 5606h/5607h: the last, the newest commands */
 	tagdax_fm_close(fm);
 	tagdax_fm_close(NULL);
