@@ -2,7 +2,8 @@
 /*
  * Readiness for the service manager: sd_notify(3) when tagdax is built
  * with libsystemd, nothing otherwise (and nothing when NOTIFY_SOCKET is
- * unset, as outside systemd).  state is "READY=1", "STOPPING=1", ...
+ * unset or empty, as outside systemd).  state is "READY=1", "STOPPING=1",
+ * ...; a failure is one warning line naming the states ("READY, STATUS").
  */
 #ifndef TAGDAX_UTIL_NOTIFY_H
 #define TAGDAX_UTIL_NOTIFY_H

@@ -390,18 +390,28 @@ int agent_run(const char *dir, const char *host)
 	bool stop = false;
 
 	if (rc == 0 && (lock = lock_instance(&a)) < 0) {
-		rc = lock;
-		agent_log(&a, "%s", rc == -EBUSY ? "another agent serves this host"
-						  : strerror(-rc));
+		/* nothing was started: one sentence, no "stopped" after it */
+		if (lock == -EBUSY)
+			util_log(LOG_ERR, "another agent serves host %s (it holds %s/agent.lock)",
+				 host, a.hostdir);
+		else
+			util_log(LOG_ERR, "cannot lock %s/agent.lock: %s", a.hostdir,
+				 strerror(-lock));
+		agent_free(&a, false);
+		return 1;
 	}
 	if (rc == 0)
 		rc = events_init(&a);
 	if (rc == 0)
 		agent_log(&a, "starting (pid %d)", (int)getpid());
-	if (rc == 0 && (rc = connect_daemon(&a, CONNECT_WAIT_MS)) == -EINTR)
-		stop = true; /* asked to stop before the daemon answered */
-	else if (rc)
-		agent_log(&a, "cannot reach the daemon in %s: %s", a.hostdir, strerror(-rc));
+	if (rc == 0) {
+		rc = connect_daemon(&a, CONNECT_WAIT_MS);
+		if (rc == -EINTR)
+			stop = true; /* asked to stop before the daemon answered */
+		else if (rc)
+			agent_log(&a, "cannot reach the daemon in %s: %s", a.hostdir,
+				  strerror(-rc));
+	}
 	if (rc == 0) {
 		devs_load(&a);
 		releases_load(&a);

@@ -9,6 +9,7 @@
  * DIR/hosts/NAME, the host's own directory: a single path is what a
  * systemd template instance can carry (tagdax-agent@.service, %f).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "dirsafe.h"
 #include "emu-desc.h"
+#include "fabric-config.h"
 #include "log.h"
 #include "notify.h"
 
@@ -75,6 +77,30 @@ static bool safe_host_dir(const char *dir, const char *host)
 	return ok;
 }
 
+/* A host DIR/config.json does not have never gets its sockets: say so at
+ * once (a typo in a unit's instance name) rather than wait for them, and
+ * before anything is made under DIR/hosts.  With no config.json yet the
+ * daemon has not started (a unit without After= may start first): the agent
+ * waits for it as it always did. */
+static bool known_host(const char *dir, const char *host)
+{
+	struct fabric_config *c = malloc(sizeof(*c));
+	char path[PATH_MAX + 16], err[PATH_MAX + 512];
+	int rc = c ? 0 : -ENOMEM;
+
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	if (rc == 0)
+		rc = fabric_config_load(path, c, err, sizeof(err));
+	if (rc == 0 && !fabric_config_host(c, host)) {
+		util_log(LOG_ERR, "no host '%s' in %s", host, path);
+		rc = -ENXIO;
+	} else if (rc < 0 && rc != -ENOENT) {
+		util_log(LOG_ERR, "%s", rc == -ENOMEM ? strerror(ENOMEM) : err);
+	}
+	free(c);
+	return rc == 0 || rc == -ENOENT;
+}
+
 static int usage(const char *why)
 {
 	fprintf(stderr, PROGRAM ": %s\nTry '" PROGRAM " --help'\n", why);
@@ -124,7 +150,7 @@ int main(int argc, char **argv)
 	if (dir[0] != '/')
 		return usage("the fabric directory must be an absolute path");
 	util_log_init(PROGRAM, host);
-	if (!safe_host_dir(dir, host))
+	if (!safe_host_dir(dir, host) || !known_host(dir, host))
 		return RUN_USAGE;
 	return agent_run(dir, host) ? RUN_FAILED : RUN_OK;
 }

@@ -106,6 +106,11 @@ static int parse_host(json_object *o, unsigned int i, struct fabric_host_cfg *h,
 		if (!strcmp(key, "id")) {
 			if (get_u32(val, where, 0, UINT16_MAX, &id, err, errlen) < 0)
 				return -EINVAL;
+			if (id > FABRIC_MAX_HOST_ID)
+				return fail(err, errlen,
+					    "%s: %u is out of range 0..%d (5608h List Tags has "
+					    "one bit per host id)",
+					    where, id, FABRIC_MAX_HOST_ID);
 		} else if (!strcmp(key, "name")) {
 			if (!json_object_is_type(val, json_type_string))
 				return fail(err, errlen, "%s: expected a string", where);

@@ -17,6 +17,9 @@
 #define FABRIC_MAX_HOSTS 255 /* 5600h reports the host count in one byte;
 			      * TAGDAX_FM_MAX_HOSTS in tagdax/fm.h */
 #define FABRIC_HOST_NAME_MAX 32
+/* 5608h List Tags' reference bitmaps have one bit per host id (32 bytes):
+ * a host with a larger id could hold or be offered capacity no list shows. */
+#define FABRIC_MAX_HOST_ID 255
 
 /* Region bases are 256 MiB aligned, as 4800h/5601h report them. */
 #define FABRIC_DECODE_UNIT (256ull << 20)

@@ -31,6 +31,13 @@ expect_rc 2 "$TAGDAX" fabric up --dir "$T/other" --config "$T/bad.json"
 contains "$ERR" "bad.json"
 [ ! -e "$T/other" ] || fail "a bad configuration left $T/other behind"
 expect_rc 2 "$TAGDAX" fabric up --dir "$T/other" --config "$T/missing.json"
+# a host id 5608h's bitmaps have no bit for (one per id, 0..255): its
+# offers would never show in `fabric list`
+printf '{ "hosts": [ { "id": 0, "name": "A" }, { "id": 300, "name": "Z" } ],
+  "regions": [ { "base": "0", "length": "4M" } ] }\n' >"$T/id.json"
+expect_rc 2 "$TAGDAX" fabric up --dir "$T/other" --config "$T/id.json"
+contains "$ERR" "hosts[1].id: 300 is out of range 0..255"
+[ ! -e "$T/other" ] || fail "a host id out of range left $T/other behind"
 # so does backing memory that is not there, or too small for the regions:
 # said plainly, and the directory `up` made for it is gone again
 printf '{ "hosts": [ { "id": 0, "name": "A" } ], "regions": [ { "base": "0", "length": "4M",

@@ -83,6 +83,37 @@ noted agent READY=1
 # ready means attached: the pid file is written, and an add is accepted
 [ "$(cat "$D/hosts/A/agent.pid")" = "$APID" ] || fail "agent.pid is not the agent's pid"
 expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 2M
+# a second agent for A: one clear sentence, and it exits at once
+expect_rc 1 "$AGENT" --dir "$D" --host A
+contains "$ERR" "another agent serves host A"
+not_contains "$ERR" "cannot reach the daemon"
+[ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "a second agent said more than one line: $ERR"
+# a host the configuration does not have (a typo in a unit's instance) is
+# refused at once, before anything is made under DIR/hosts
+for args in "--dir $D --host Z" "--host-dir $D/hosts/Z"; do
+	# shellcheck disable=SC2086 # two words each
+	expect_rc 2 "$AGENT" $args
+	contains "$ERR" "no host 'Z' in $D/config.json"
+	[ ! -e "$D/hosts/Z" ] || fail "an agent for an unknown host made $D/hosts/Z"
+done
+# a garbage NOTIFY_SOCKET is warned about on one line of the log format; an
+# empty one is no socket at all (as sd_notify has it), nothing to warn about
+# agent_log_of B NOTIFY_SOCKET: run B's agent until it serves, stop it, its
+# log in $T/b.err
+agent_log_of() {
+	NOTIFY_SOCKET=$2 "$AGENT" --dir "$D" --host "$1" 2>"$T/b.err" &
+	local pid=$!
+	for _ in $(seq 1200); do grep -q "serving host $1" "$T/b.err" && break; sleep 0.05; done
+	grep -q "serving host $1" "$T/b.err" || fail "B's agent did not serve: $(cat "$T/b.err")"
+	stopped "$pid"
+	[ "$RC" = 0 ] || fail "B's agent exited $RC: $(cat "$T/b.err")"
+}
+agent_log_of B garbage
+grep -q "warning: cannot tell the service manager READY, STATUS: Invalid argument$" \
+	"$T/b.err" || fail "no one-line warning for a garbage NOTIFY_SOCKET: $(cat "$T/b.err")"
+cp "$T/b.err" "$T/garbage.err"
+agent_log_of B ""
+not_contains "$(cat "$T/b.err")" "service manager"
 stopped "$APID"
 [ "$RC" = 0 ] || fail "the agent exited $RC on SIGTERM: $(cat "$T/agent.err")"
 noted agent STOPPING=1
@@ -97,8 +128,8 @@ grep -Eq "^$STAMP tagdax-fabricd\[$DPID\] host=- info: serving $D" "$T/fabricd.e
 	fail "daemon log format: $(head -3 "$T/fabricd.err")"
 grep -Eq "^$STAMP tagdax-agent\[$APID\] host=A info: serving host A$" "$T/agent.err" ||
 	fail "agent log format: $(head -3 "$T/agent.err")"
-bad=$(grep -Ev "^$STAMP tagdax-(fabricd|agent)\[[0-9]+\] host=(-|A) [a-z]+: " \
-	"$T/fabricd.err" "$T/agent.err")
+bad=$(grep -Ev "^$STAMP tagdax-(fabricd|agent)\[[0-9]+\] host=(-|A|B) [a-z]+: " \
+	"$T/fabricd.err" "$T/agent.err" "$T/garbage.err")
 [ -z "$bad" ] || fail "lines out of the format: $bad"
 # under journald: <N> priority prefixes, no time (the journal adds it)
 : >"$T/journal.err"
@@ -162,6 +193,9 @@ UNITS=$(find "$DEST" -name 'tagdax-fabricd@.service' -printf '%h\n')
 grep -qx "ExecStart=.*/bin/tagdax-fabricd --dir %f" "$UNITS/tagdax-fabricd@.service" ||
 	fail "the daemon unit's ExecStart: $(grep ExecStart "$UNITS/tagdax-fabricd@.service")"
 grep -qx "Type=notify" "$UNITS/tagdax-agent@.service" || fail "the agent unit is not Type=notify"
+# an agent that exits 2 (say, for a host the configuration lacks) stays down
+grep -qx "RestartPreventExitStatus=2" "$UNITS/tagdax-agent@.service" ||
+	fail "the agent unit restarts an agent refused with exit 2"
 # verify under DEST as root, with the system's own units beside ours
 mkdir -p "$DEST/usr/lib/systemd" "$DEST/etc/systemd/system/tagdax-agent@.service.d"
 cp -r /lib/systemd/system "$DEST/usr/lib/systemd/"

@@ -102,6 +102,11 @@ static void test_errors(void **state)
 		{ "{ \"hosts\": [ { \"name\": \"A\" } ], " REGION " }", "'id' is missing" },
 		{ "{ \"hosts\": [ { \"id\": 70000, \"name\": \"A\" } ], " REGION " }",
 		  "hosts[0].id: 70000 is out of range" },
+		/* 5608h's reference bitmaps have one bit per host id: 0..255 */
+		{ "{ \"hosts\": [ { \"id\": 256, \"name\": \"A\" } ], " REGION " }",
+		  "hosts[0].id: 256 is out of range 0..255" },
+		{ "{ \"hosts\": [ { \"id\": 300, \"name\": \"Z\" } ], " REGION " }",
+		  "one bit per host" },
 		{ "{ \"hosts\": [ { \"id\": 0, \"name\": \"a/b\" } ], " REGION " }",
 		  "hosts[0].name: 'a/b'" },
 		{ "{ \"hosts\": [ { \"id\": 0, \"name\": \"..\" } ], " REGION " }", "hosts[0].name" },
@@ -183,6 +188,11 @@ static void test_options(void **state)
 	assert_int_equal(cfg.backing, FABRIC_BACKING_FILE);
 	assert_string_equal(cfg.backing_path, "/dev/dax0.0");
 	assert_int_equal(cfg.backing_offset, 2u << 20);
+	/* the last host id the 5608h bitmaps have a bit for */
+	assert_int_equal(fabric_config_parse("{ \"hosts\": [ { \"id\": 255, \"name\": \"Z\" } ], "
+					     REGION " }", &cfg, err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.hosts[0].id, 255);
 }
 
 /* The connection limits: defaults, values, ranges. */
