@@ -77,6 +77,7 @@ struct server {
 	bool quarantine_listed;      /* DIR/quarantine exists */
 	uint8_t *rsp;
 	bool fatal;
+	int64_t dir_check_at; /* when dir_gone() looks next */
 };
 
 void fabricd_log(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

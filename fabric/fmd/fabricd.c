@@ -30,6 +30,11 @@
 #include "notify.h"
 #include "state.h"
 
+/* How often the daemon checks that its directory is still there. */
+#define DIR_CHECK_MS 2000
+
+static bool dir_gone(struct server *s);
+
 /* Startup failures are errors in the log (standard error: the CLI shows
  * the log's last lines, journald keeps them under systemd). */
 static int startup_error(struct server *s, int rc, const char *fmt, ...)
@@ -237,6 +242,10 @@ static int serve(struct server *s)
 			s->accept_paused = false;
 		if (s->accept_paused && (next < 0 || next > 500))
 			next = 500;
+		if (next < 0 || next > DIR_CHECK_MS)
+			next = DIR_CHECK_MS;
+		if (dir_gone(s))
+			break;
 
 		pf[n++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 		for (unsigned int i = 0; i < s->nls; i++)
@@ -293,6 +302,28 @@ static int serve(struct server *s)
 }
 
 /* ---- start and stop ---- */
+
+/* DIR removed (or replaced) under a running daemon: DIR/fabricd.pid is no
+ * longer the file it holds locked.  Nothing it serves can be reached any
+ * more, so it stops (cleanly: a service manager need not restart it), and
+ * its agents follow once they find it gone. */
+static bool dir_gone(struct server *s)
+{
+	char path[PATH_MAX + 16];
+	struct stat a, b;
+	int64_t now = fabricd_now_ms();
+
+	if (now < s->dir_check_at)
+		return false;
+	s->dir_check_at = now + DIR_CHECK_MS;
+	snprintf(path, sizeof(path), "%s/fabricd.pid", s->dir);
+	if (fstat(s->pidfd, &b) == 0 && stat(path, &a) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return false;
+	fabricd_log(s, "%s is gone or not ours any more (the fabric directory was removed?): "
+		    "stopping", path);
+	return true;
+}
 
 static int lock_pidfile(struct server *s)
 {

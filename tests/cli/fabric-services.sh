@@ -212,4 +212,16 @@ OUT=$(verify "tagdax-fabricd@$FAB.service" "tagdax-agent@$HOSTA.service") ||
 mv "$DEST$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$UNITS/tagdax-fabricd@.service")" "$T/moved"
 OUT=$(verify "tagdax-fabricd@$FAB.service") && fail "verify passed a unit without its program"
 contains "$OUT" "is not executable"
+
+# A fabric directory removed under a running fabric (rm -rf without `fabric
+# down`): the daemon notices and stops (cleanly), and its agents follow
+# (they kept serving unlinked sockets for ever).
+G=$T/removed
+expect_rc 0 "$TAGDAX" fabric up --dir "$G"
+GD=$(cat "$G/fabricd.pid"); GA=$(cat "$G/hosts/A/agent.pid")
+rm -rf "$G"
+for _ in $(seq 200); do kill -0 "$GD" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$GD" 2>/dev/null && fail "the daemon of a removed fabric directory still runs"
+for _ in $(seq 600); do kill -0 "$GA" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$GA" 2>/dev/null && fail "an agent of a removed fabric directory still runs"
 echo ok
