@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Persistent state of the fabric daemon: DIR/state/dcd.state holds one
- * image of the whole DCD model (dcd_serialize()), replaced atomically after
- * every command that changes it: write a temporary file, fsync it, rename it
- * over the old image, fsync the directory.  A crash at any point leaves
- * either the old image or the new one, each complete and checksummed.
+ * Persistent state of the fabric daemon: DIR/state/dcd.state holds a
+ * checkpoint, one image of the whole DCD model (dcd_serialize()), and
+ * DIR/state/dcd.journal the changes since (journal.h).  A checkpoint is
+ * replaced atomically: write a temporary file, fsync it, rename it over the
+ * old image, fsync the directory.  A crash at any point leaves either the
+ * old image or the new one, each complete and checksummed.
  */
 #ifndef TAGDAX_FABRIC_STATE_H
 #define TAGDAX_FABRIC_STATE_H
