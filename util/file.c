@@ -132,3 +132,49 @@ int util_absolute_path(const char *path, char *out, size_t len)
 		return -errno;
 	return n >= 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
+
+int util_read_bytes(const char *path, off_t limit, uint8_t **buf, size_t *len)
+{
+	size_t n = 0, cap = 0;
+	uint8_t *p = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		size_t want;
+		ssize_t k;
+
+		if (n == cap) {
+			uint8_t *np = realloc(p, cap ? cap * 2 : 65536);
+
+			if (!np) {
+				rc = -ENOMEM;
+				break;
+			}
+			p = np;
+			cap = cap ? cap * 2 : 65536;
+		}
+		want = cap - n;
+		if (limit >= 0 && (off_t)(n + want) > limit)
+			want = (size_t)limit - n;
+		if (!want)
+			break;
+		k = read(fd, p + n, want);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			rc = k < 0 ? -errno : 0;
+			break;
+		}
+		n += (size_t)k;
+	}
+	close(fd);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	*buf = p;
+	*len = n;
+	return 0;
+}

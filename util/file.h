@@ -3,6 +3,8 @@
 #ifndef TAGDAX_UTIL_FILE_H
 #define TAGDAX_UTIL_FILE_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Replaces path with text (and a final newline if it has none), mode mode:
@@ -19,6 +21,10 @@ int util_fsync_dir(const char *dir);
 
 /* mkdir -p with mode for each directory made: 0 or a negative errno. */
 int util_mkdir_p(const char *dir, mode_t mode);
+
+/* The file's bytes (at most limit of them; -1: all) in a malloc'ed *buf: 0
+ * or a negative errno.  A symbolic link is not followed (-ELOOP). */
+int util_read_bytes(const char *path, off_t limit, uint8_t **buf, size_t *len);
 
 /* The whole file as a NUL-terminated string (malloc'ed), or NULL with errno. */
 char *util_read_file(const char *path);

@@ -474,52 +474,6 @@ static int replay_all(struct dcd *d, const uint8_t *buf, size_t len, uint64_t im
 	return rc;
 }
 
-static int read_file(const char *path, off_t limit, uint8_t **buf, size_t *len)
-{
-	size_t n = 0, cap = 0;
-	uint8_t *p = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		size_t want;
-		ssize_t k;
-
-		if (n == cap) {
-			uint8_t *np = realloc(p, cap ? cap * 2 : 65536);
-
-			if (!np) {
-				rc = -ENOMEM;
-				break;
-			}
-			p = np;
-			cap = cap ? cap * 2 : 65536;
-		}
-		want = cap - n;
-		if (limit >= 0 && (off_t)(n + want) > limit)
-			want = (size_t)limit - n;
-		if (!want)
-			break;
-		k = read(fd, p + n, want);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			rc = k < 0 ? -errno : 0;
-			break;
-		}
-		n += (size_t)k;
-	}
-	close(fd);
-	if (rc) {
-		free(p);
-		return rc;
-	}
-	*buf = p;
-	*len = n;
-	return 0;
-}
-
 int state_load(const char *statedir, struct dcd *d, off_t limit, struct journal_stats *st,
 	       char *err, size_t errlen)
 {
@@ -540,7 +494,7 @@ int state_load(const char *statedir, struct dcd *d, off_t limit, struct journal_
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), "%s/%s", statedir, JOURNAL_FILE);
-	rc = read_file(path, limit, &jbuf, &jlen);
+	rc = util_read_bytes(path, limit, &jbuf, &jlen);
 	if (rc == -ENOENT)
 		return 0; /* an image saved before the first journal */
 	if (rc) {

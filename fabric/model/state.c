@@ -100,47 +100,10 @@ int state_write_text(const char *dir, const char *name, const char *text, size_t
 int state_read(const char *statedir, uint8_t **buf, size_t *len)
 {
 	char path[4096];
-	uint8_t *p = NULL;
-	size_t n = 0, cap = 0;
-	int fd, rc = 0;
 
 	/* A temporary file is a save that did not finish: the old image stands. */
 	snprintf(path, sizeof(path), "%s/%s.tmp", statedir, STATE_FILE);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", statedir, STATE_FILE);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t k;
-
-		if (n == cap) {
-			uint8_t *np = realloc(p, cap ? cap * 2 : 65536);
-
-			if (!np) {
-				rc = -ENOMEM;
-				break;
-			}
-			p = np;
-			cap = cap ? cap * 2 : 65536;
-		}
-		k = read(fd, p + n, cap - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			rc = -errno;
-			break;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	close(fd);
-	if (rc) {
-		free(p);
-		return rc;
-	}
-	*buf = p;
-	*len = n;
-	return 0;
+	return util_read_bytes(path, -1, buf, len);
 }

@@ -100,7 +100,7 @@ expect_rc 0 "$TAGDAX" fabric down --dir "$P" --purge
 # A fabric slow to answer (6 s for 5604h): --timeout 30 waits for it (it
 # was cut at a fixed 5 s), --timeout 2 does not.
 mv "$D/fm.sock" "$D/fm.real"
-python3 "$SRCDIR/tests/cli/fm-slow.py" "$D/fm.sock" "$D/fm.real" 5604 6 &
+python3 "$SRCDIR/tests/cli/fm-proxy.py" "$D/fm.sock" "$D/fm.real" 5604 6 &
 PROXY=$!
 for _ in $(seq 100); do [ -S "$D/fm.sock" ] && break; sleep 0.05; done
 expect_rc 0 "$TAGDAX" fabric add --dir "$D" --host A --size 2M --region 1 --timeout 30

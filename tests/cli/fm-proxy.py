@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-# fm-proxy.py LISTEN REAL OPCODE: relays CCI messages between clients on the
-# Unix socket LISTEN and the fabric's FM API at REAL, but for OPCODE (hex)
-# it delivers the request and then closes the client's connection without
-# the answer: a command whose answer was lost on the way.  Serves until
-# killed; one client at a time, as tagdax fabric is.
-import os, socket, sys
+# fm-proxy.py LISTEN REAL OPCODE [SECONDS]: relays CCI messages between
+# clients on the Unix socket LISTEN and the fabric's FM API at REAL, but for
+# OPCODE (hex) it delivers the request and then closes the client's
+# connection without the answer: a command whose answer was lost on the
+# way.  With SECONDS it holds that answer back so long instead: a fabric
+# slow to answer.  Serves until killed; one client at a time, as tagdax
+# fabric is.
+import os, socket, sys, time
 
-listen, real, lost = sys.argv[1], sys.argv[2], int(sys.argv[3], 16)
+listen, real, op = sys.argv[1], sys.argv[2], int(sys.argv[3], 16)
+delay = float(sys.argv[4]) if len(sys.argv) > 4 else None
 
 
 def read_msg(s):
@@ -42,8 +45,15 @@ while True:
             break
         upstream.sendall(req)
         rsp = read_msg(upstream)
-        if rsp is None or req[3] | req[4] << 8 == lost:
+        if rsp is None:
             break
-        client.sendall(rsp)
+        if req[3] | req[4] << 8 == op:
+            if delay is None:
+                break  # the answer is lost
+            time.sleep(delay)
+        try:
+            client.sendall(rsp)
+        except OSError:
+            break
     client.close()
     upstream.close()
