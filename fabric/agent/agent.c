@@ -231,22 +231,36 @@ static void drain_fd(int fd)
 		;
 }
 
+/*
+ * The daemon went away: connect again and catch up, for CONNECT_WAIT_MS in
+ * all.  A connection that fails right after it was made (a daemon that is
+ * still dying: its listening socket takes a connection, then it closes)
+ * is retried within the same wait, not taken for the end of the daemon.
+ */
 static int reconnect(struct agent *a)
 {
-	int rc;
+	int waited = 0, rc;
 
 	agent_log(a, "lost the daemon; reconnecting");
-	disconnect(a);
-	rc = connect_daemon(a, CONNECT_WAIT_MS);
-	if (rc == -EINTR) {
-		agent_log(a, "stopping while reconnecting");
-		return rc;
+	for (;;) {
+		disconnect(a);
+		rc = connect_daemon(a, CONNECT_WAIT_MS - waited);
+		if (rc == -EINTR)
+			break;
+		if (rc == 0 && sync_with_device(a) == 0)
+			return 0;
+		if (rc || waited >= CONNECT_WAIT_MS) {
+			agent_log(a, "the daemon is gone; exiting");
+			return -ENOTCONN;
+		}
+		waited += 100; /* connected, then lost again: a moment, and on */
+		if (signalled(a, 100)) {
+			rc = -EINTR;
+			break;
+		}
 	}
-	if (rc || sync_with_device(a)) {
-		agent_log(a, "the daemon is gone; exiting");
-		return -ENOTCONN;
-	}
-	return 0;
+	agent_log(a, "stopping while reconnecting");
+	return rc;
 }
 
 static int serve(struct agent *a)

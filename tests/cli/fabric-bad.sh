@@ -116,7 +116,7 @@ bad 2 "does not exist" add --dir "$D" --host A --size 2M --region 7
 bad 2 "already names an allocation" add --dir "$D" --host B --size 2M --tag "$TAG"
 bad 1 "Resources Exhausted (001Dh)" add --dir "$D" --host A --size 2G
 bad 2 "Invalid Input (0002h)" share --dir "$D" --host B --tag "$UNKNOWN"
-contains "$ERR" "no host holds capacity with that tag"
+contains "$ERR" "no capacity carries that tag"
 bad 2 "Invalid Input (0002h)" share --dir "$D" --host A --tag "$TAG"
 bad 2 "host B holds no capacity with tag $TAG" release --dir "$D" --host B --tag "$TAG"
 bad 2 "Invalid Extent List (001Eh)" add --dir "$D" --host A --policy prescriptive \
