@@ -2,6 +2,8 @@
 /* util_notify (notify.h).  A separate static library from util proper: only
  * the daemon and the agent link it, so libsystemd stays out of libtagdax
  * and out of the static guest binary. */
+#include <stdio.h>
+
 #include "config.h"
 #include "log.h"
 #include "notify.h"
@@ -57,3 +59,21 @@ bool util_notify_supported(void)
 	return false;
 }
 #endif
+
+int util_program_opt(const char *program, int opt, const char *usage)
+{
+	switch (opt) {
+	case 'h':
+		fputs(usage, stdout);
+		return 0;
+	case 'V':
+		printf("%s " TAGDAX_VERSION "%s\n", program,
+		       util_notify_supported() ? "" : " (without systemd notification)");
+		return 0;
+	case '?':
+		fprintf(stderr, "Try '%s --help'\n", program);
+		return 2;
+	default:
+		return -1;
+	}
+}

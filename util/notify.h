@@ -14,4 +14,9 @@ void util_notify(const char *state);
 /* Whether this build can notify at all (for --version). */
 bool util_notify_supported(void);
 
+/* The options every fabric program shares, from its getopt loop: -h/--help
+ * prints usage (0), -V/--version the version and whether it can notify (0),
+ * an unknown option points at --help (2).  -1 for an option of its own. */
+int util_program_opt(const char *program, int opt, const char *usage);
+
 #endif

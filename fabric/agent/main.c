@@ -131,16 +131,10 @@ int main(int argc, char **argv)
 			if (!split_host_dir(optarg, split, sizeof(split), &host))
 				return usage("--host-dir takes DIR/hosts/NAME");
 			dir = split;
-		} else if (opt == 'h') {
-			fputs(usage_text, stdout);
-			return RUN_OK;
-		} else if (opt == 'V') {
-			printf(PROGRAM " " TAGDAX_VERSION "%s\n",
-			       util_notify_supported() ? "" : " (without systemd notification)");
-			return RUN_OK;
 		} else {
-			fprintf(stderr, "Try '" PROGRAM " --help'\n");
-			return RUN_USAGE;
+			int rc = util_program_opt(PROGRAM, opt, usage_text);
+
+			return rc < 0 ? RUN_USAGE : rc;
 		}
 	}
 	if (optind < argc)

@@ -120,16 +120,10 @@ int main(int argc, char **argv)
 			dir = optarg;
 		} else if (opt == 'c') {
 			config = optarg;
-		} else if (opt == 'h') {
-			fputs(usage_text, stdout);
-			return RUN_OK;
-		} else if (opt == 'V') {
-			printf(PROGRAM " " TAGDAX_VERSION "%s\n",
-			       util_notify_supported() ? "" : " (without systemd notification)");
-			return RUN_OK;
 		} else {
-			fprintf(stderr, "Try '" PROGRAM " --help'\n");
-			return RUN_USAGE;
+			int rc = util_program_opt(PROGRAM, opt, usage_text);
+
+			return rc < 0 ? RUN_USAGE : rc;
 		}
 	}
 	if (optind < argc || !dir || !*dir) {
