@@ -16,34 +16,9 @@
 #include <tagdax/fm.h>
 #include <tagdax/tagdax.h>
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			fail_out();                                            \
-		}                                                              \
-	} while (0)
+#include "client-test.h"
 
-static const char *tagdax_bin;
 static char dir[] = "/tmp/test-ctx-fabric.XXXXXX";
-
-static int run(const char *cmd, const char *extra)
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid == 0) {
-		execl(tagdax_bin, tagdax_bin, "fabric", cmd, "--dir", dir, extra, NULL);
-		_exit(127);
-	}
-	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void fail_out(void)
-{
-	run("down", "--purge");
-	exit(1);
-}
 
 static struct tagdax_ctx *host_ctx(const char *host)
 {
@@ -97,6 +72,7 @@ int main(int argc, char **argv)
 	unsetenv("TAGDAX_FABRIC");
 	unsetenv("TAGDAX_HOST");
 	unsetenv("TAGDAX_RUN_DIR");
+	fabric_dir = dir;
 	if (!mkdtemp(dir))
 		return 1;
 	CHECK(run("up", NULL) == 0);

@@ -19,13 +19,8 @@
 
 #include <tagdax/fm.h>
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			fail_out();                                            \
-		}                                                              \
-	} while (0)
+#include "client-test.h"
+
 #define CHECK_RC(expr, want)                                                   \
 	do {                                                                   \
 		int rc_ = (expr);                                              \
@@ -37,29 +32,7 @@
 		}                                                              \
 	} while (0)
 
-static const char *tagdax_bin;
 static char dir[] = "/tmp/test-fm.XXXXXX";
-
-static int run(const char *cmd, const char *extra)
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid == 0) {
-		if (extra)
-			execl(tagdax_bin, tagdax_bin, "fabric", cmd, "--dir", dir, extra, NULL);
-		else
-			execl(tagdax_bin, tagdax_bin, "fabric", cmd, "--dir", dir, NULL);
-		_exit(127);
-	}
-	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void fail_out(void)
-{
-	run("down", "--purge");
-	exit(1);
-}
 
 /* The host's extents carrying tag, summed; waits (20 s at most) until that
  * is want (the agent accepts and releases on its own time). */
@@ -436,6 +409,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	tagdax_bin = argv[1];
+	fabric_dir = dir;
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
