@@ -28,10 +28,12 @@ struct tagdax_fabric {
 	struct fabric_config cfg;
 };
 
-FM_EXPORT int tagdax_fabric_open(const char *dir, struct tagdax_fabric **out, char *err, size_t errlen)
+/* The checks and the handle both openers start with: f->dir absolute, from
+ * realpath() (must_exist), else under the cwd when DIR is not made yet. */
+static int fabric_new(const char *dir, bool must_exist, struct tagdax_fabric **out,
+		      char *err, size_t errlen)
 {
 	struct tagdax_fabric *f;
-	char path[PATH_MAX + 16], why[256] = "";
 	int rc;
 
 	if (!out)
@@ -44,55 +46,51 @@ FM_EXPORT int tagdax_fabric_open(const char *dir, struct tagdax_fabric **out, ch
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	if (!realpath(dir, f->dir)) {
-		rc = -errno;
+	rc = realpath(dir, f->dir) ? 0 : must_exist ? -errno :
+	     util_absolute_path(dir, f->dir, sizeof(f->dir));
+	if (rc) {
 		free(f);
 		return rc;
-	}
-	snprintf(path, sizeof(path), "%s/config.json", f->dir);
-	rc = fabric_config_load(path, &f->cfg, why, sizeof(why));
-	if (rc) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s", rc == -ENOENT ? "no config.json" : why);
-		free(f);
-		return rc == -ENOENT ? -ENOENT : rc;
 	}
 	*out = f;
 	return 0;
 }
 
+FM_EXPORT int tagdax_fabric_open(const char *dir, struct tagdax_fabric **out, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 16], why[256] = "";
+	int rc = fabric_new(dir, true, out, err, errlen);
+
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%s/config.json", (*out)->dir);
+	rc = fabric_config_load(path, &(*out)->cfg, why, sizeof(why));
+	if (rc) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", rc == -ENOENT ? "no config.json" : why);
+		tagdax_fabric_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* A launcher checks a configuration before the directory is made. */
 FM_EXPORT int tagdax_fabric_open_config(const char *dir, const char *text,
 					struct tagdax_fabric **out, char *err, size_t errlen)
 {
-	struct tagdax_fabric *f;
 	char why[256] = "";
-	int rc;
+	int rc = fabric_new(dir, false, out, err, errlen);
 
-	if (!out)
-		return -EINVAL;
-	*out = NULL;
-	if (err && errlen)
-		*err = '\0';
-	if (!dir || !*dir)
-		return -EINVAL;
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	/* tagdax_fabric_dir() is absolute: resolved when DIR exists, else
-	 * taken under the cwd, since a launcher checks a configuration
-	 * before the directory is made */
-	rc = realpath(dir, f->dir) ? 0 : util_absolute_path(dir, f->dir, sizeof(f->dir));
-	if (rc) {
-		free(f);
+	if (rc)
 		return rc;
-	}
-	if (fabric_config_parse(text ? text : fabric_sample_config, &f->cfg, why, sizeof(why))) {
+	if (fabric_config_parse(text ? text : fabric_sample_config, &(*out)->cfg, why,
+				sizeof(why))) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s", why);
-		free(f);
+		tagdax_fabric_close(*out);
+		*out = NULL;
 		return -EINVAL;
 	}
-	*out = f;
 	return 0;
 }
 
